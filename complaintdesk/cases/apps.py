@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "complaintdesk.cases"
+    label = "cases"
+    verbose_name = "Case register"

@@ -1,0 +1,1 @@
+"""Shared fixtures: an owner, a teammate and an outsider, with queues and frozen time."""
