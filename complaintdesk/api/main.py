@@ -1,10 +1,107 @@
-"""The one NinjaAPI object; each app contributes its own router."""
+"""The one NinjaAPI object: authentication, RFC 9457 problem details, and each app's router."""
 
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from complaintdesk.accounts.models import ApiToken, User
+from complaintdesk.lib.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
 
 api = NinjaAPI(
     title="complaintdesk API",
     version="1",
-    description="Complaints and claims register (ISO 10002). Errors are RFC 9457 problem details.",
+    description=(
+        "Complaints and claims register (ISO 10002). Authenticate with "
+        "`Authorization: Bearer <token>` (`complaintdesk token USERNAME`) or a desk session. "
+        "Errors are RFC 9457 problem details."
+    ),
+    auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
+
+
+def problem(
+    request: HttpRequest, *, status: int, title: str, detail: str, **extra: object
+) -> HttpResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(p) for p in error.get("loc", []) if p not in ("body", "payload"))
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return f"{where}: unknown field"
+    if kind == "missing":
+        return f"{where}: required"
+    return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid")
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None,
+         "message": _describe(e)}
+        for e in exc.errors
+    ]
+    return problem(request, status=422, title="Invalid request",
+                   detail="; ".join(e["message"] for e in errors), errors=errors)
+
+
+@api.exception_handler(DomainError)
+def _domain(request, exc: DomainError):
+    return problem(request, status=exc.status_code, title=exc.title, detail=exc.detail,
+                   **exc.extra)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return problem(request, status=401, title="Unauthorized",
+                   detail="Send 'Authorization: Bearer <token>' or log in to the desk.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    detail = str(exc)
+    if detail.startswith("Cannot parse request body"):
+        detail = "The request body is not valid JSON."
+    return problem(request, status=exc.status_code, title="Bad request", detail=detail)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return problem(request, status=403, title="Forbidden",
+                   detail=str(exc) or "You may not do this.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return problem(request, status=404, title="Not found", detail=str(exc) or "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return problem(request, status=413, title="Request too large",
+                   detail="The request body is larger than this server accepts.")
+
+
+def current_user(request: HttpRequest) -> User:
+    return request.auth if isinstance(request.auth, User) else request.user
+
+
+from complaintdesk.cases.api import router as cases_router  # noqa: E402
+
+api.add_router("/", cases_router)

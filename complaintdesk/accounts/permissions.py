@@ -1,0 +1,105 @@
+"""Who may see and do what: roles plus per-queue membership. Used by UI, API and worker alike."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from complaintdesk.accounts.models import QueueMembership, Role, User
+
+# What each role may do on cases of queues it can see.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.OPERATOR: frozenset({"view", "create", "transition", "assign_self", "message", "note",
+                              "classify"}),
+    Role.SPECIALIST: frozenset({"view", "create", "transition", "assign_self", "message", "note",
+                                "classify", "decide", "escalate", "link"}),
+    Role.SUPERVISOR: frozenset({"view", "create", "transition", "assign", "assign_self", "message",
+                                "note", "classify", "decide", "escalate", "link", "move",
+                                "incident", "bulk"}),
+    Role.ANALYST: frozenset({"view", "export"}),
+    Role.ADMIN: frozenset({"view", "create", "transition", "assign", "assign_self", "message",
+                           "note", "classify", "decide", "escalate", "link", "move", "incident",
+                           "bulk", "export", "import", "personal_data"}),
+}
+# Roles that see personal data (names, e-mails, phones) unmasked.
+SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.SPECIALIST, Role.SUPERVISOR, Role.ADMIN})
+
+
+def can(user: User, capability: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in CAPABILITIES.get(user.role, frozenset())
+
+
+def require(user: User, capability: str) -> None:
+    if not can(user, capability):
+        raise PermissionDenied(f"Your role ({user.role}) may not {capability.replace('_', ' ')}.")
+
+
+def sees_all_queues(user: User) -> bool:
+    return user.is_superuser or user.role in (Role.ADMIN, Role.ANALYST)
+
+
+def visible_queue_ids(user: User) -> set[int] | None:
+    """Queue ids the user may see; None means every queue."""
+    if sees_all_queues(user):
+        return None
+    return set(QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True))
+
+
+def writable_queue_ids(user: User) -> set[int] | None:
+    if user.is_superuser or user.role == Role.ADMIN:
+        return None
+    if user.role == Role.ANALYST:
+        return set()
+    return set(
+        QueueMembership.objects.filter(user=user, can_write=True).values_list("queue_id", flat=True)
+    )
+
+
+def cases_visible_to(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    from complaintdesk.cases.models import Case
+
+    qs = queryset if queryset is not None else Case.objects.all()
+    ids = visible_queue_ids(user)
+    return qs if ids is None else qs.filter(queue_id__in=ids)
+
+
+def can_see_case(user: User, case) -> bool:
+    ids = visible_queue_ids(user)
+    return ids is None or case.queue_id in ids
+
+
+def require_case(user: User, case, capability: str) -> None:
+    """Raise PermissionDenied unless the user may do `capability` on this case's queue."""
+    if not can_see_case(user, case):
+        raise PermissionDenied("You have no access to this case's queue.")
+    require(user, capability)
+    if capability != "view":
+        ids = writable_queue_ids(user)
+        if ids is not None and case.queue_id not in ids:
+            raise PermissionDenied("You may read this queue but not change its cases.")
+
+
+def sees_personal_data(user: User) -> bool:
+    return user.is_superuser or user.role in SEES_PERSONAL_DATA
+
+
+def mask_email(value: str) -> str:
+    if not value or "@" not in value:
+        return mask_text(value)
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(value: str) -> str:
+    digits = [c for c in value if c.isdigit()]
+    if len(digits) < 4:
+        return "***" if value else ""
+    return "*** " + "".join(digits[-2:])
+
+
+def mask_text(value: str) -> str:
+    if not value:
+        return ""
+    return value[:1] + "***"

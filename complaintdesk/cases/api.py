@@ -1,0 +1,588 @@
+"""REST endpoints for cases, incidents and the customer's public status."""
+
+import hmac
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from complaintdesk.accounts import permissions
+from complaintdesk.accounts.models import User
+from complaintdesk.cases import services
+from complaintdesk.cases.lifecycle import OPEN
+from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
+from complaintdesk.lib.errors import InvalidInput
+from complaintdesk.lib.ratelimit import rate_limited
+
+router = Router(tags=["cases"])
+
+ChannelName = Literal["phone", "email", "web", "chat", "social", "sms", "regulator", "letter", "api"]
+KindName = Literal["complaint", "claim", "question", "suggestion", "gratitude", "unclassified"]
+StatusName = Literal["received", "acknowledged", "assessment", "investigation",
+                     "waiting_customer", "decided", "closed"]
+RemedyName = Literal["apology", "fix", "money_back", "compensation", "other", ""]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+ResonanceName = Literal["regulator", "media", "social", "executive", "court", ""]
+OutcomeName = Literal["upheld", "partly", "rejected"]
+AcceptedName = Literal["yes", "no", "unknown"]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(Strict):
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=32)
+    external_id: str = Field("", max_length=100)
+
+
+class CaseIn(Strict):
+    channel: ChannelName = "api"
+    text: str = Field(..., min_length=1, max_length=50_000)
+    subject: str = Field("", max_length=300)
+    received_at: datetime | None = None
+    customer: CustomerIn
+    kind: KindName = "unclassified"
+    topic: str = ""
+    product: str = Field("", max_length=100)
+    remedy_sought: RemedyName = ""
+    remedy_text: str = Field("", max_length=5_000)
+    amount_claimed: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field("", max_length=3)
+    resonance_source: ResonanceName = ""
+    priority: PriorityName = "normal"
+    queue: str = ""
+    language: str = Field("", max_length=8)
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    external_id: str
+
+
+class DecisionOut(Schema):
+    outcome: str
+    amount_paid: Decimal | None
+    text: str
+    decided_at: datetime | None
+
+
+class CaseOut(Schema):
+    reference: str
+    public_token: str
+    kind: str
+    status: str
+    queue: str
+    topic: str | None
+    channel: str
+    subject: str
+    text: str
+    language: str
+    received_at: datetime
+    acknowledged_at: datetime | None
+    acknowledge_by: datetime | None
+    resolve_by: datetime | None
+    clock_paused: bool
+    overdue: bool
+    remedy_sought: str
+    amount_claimed: Decimal | None
+    currency: str
+    resonance: bool
+    resonance_source: str
+    priority: str
+    assignee: str | None
+    incident: int | None
+    customer: CustomerOut
+    decision: DecisionOut | None
+    customer_accepted: str
+    external_options_given: str
+    handling_cost: Decimal
+
+
+class CasePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[CaseOut]
+
+
+def case_out(case: Case, user: User, *, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    customer = case.customer
+    show = permissions.sees_personal_data(user)
+    return {
+        "reference": case.reference,
+        "public_token": case.public_token if show else "",
+        "kind": case.kind,
+        "status": case.status,
+        "queue": case.queue.code,
+        "topic": case.topic.code if case.topic_id else None,
+        "channel": case.channel,
+        "subject": case.subject,
+        "text": case.text,
+        "language": case.language,
+        "received_at": case.received_at,
+        "acknowledged_at": case.acknowledged_at,
+        "acknowledge_by": case.acknowledge_by,
+        "resolve_by": case.resolve_by,
+        "clock_paused": case.clock_paused_since is not None,
+        "overdue": bool(case.status in OPEN and case.status != "decided"
+                        and case.clock_paused_since is None
+                        and case.resolve_by and case.resolve_by < now),
+        "remedy_sought": case.remedy_sought,
+        "amount_claimed": case.amount_claimed,
+        "currency": case.currency,
+        "resonance": case.resonance,
+        "resonance_source": case.resonance_source,
+        "priority": case.priority,
+        "assignee": case.assignee.get_username() if case.assignee_id else None,
+        "incident": case.incident_id,
+        "customer": {
+            "id": customer.pk,
+            "name": customer.name if show else permissions.mask_text(customer.name),
+            "email": customer.email if show else permissions.mask_email(customer.email),
+            "phone": customer.phone if show else permissions.mask_phone(customer.phone),
+            "external_id": customer.external_id,
+        },
+        "decision": {
+            "outcome": case.decision, "amount_paid": case.decision_amount,
+            "text": case.decision_text, "decided_at": case.decided_at,
+        } if case.decision else None,
+        "customer_accepted": case.customer_accepted,
+        "external_options_given": case.external_options_given,
+        "handling_cost": case.handling_cost,
+    }
+
+
+def _user(request: HttpRequest) -> User:
+    from complaintdesk.api.main import current_user
+
+    return current_user(request)
+
+
+def _case_for(request: HttpRequest, reference: str, capability: str = "view") -> Case:
+    case = Case.objects.select_related("queue", "customer", "topic", "assignee").filter(
+        reference=reference
+    ).first()
+    if case is None:
+        raise Http404(f"No case {reference}.")
+    permissions.require_case(_user(request), case, capability)
+    return case
+
+
+_CASE_RELATED = ("queue", "customer", "topic", "assignee")
+
+
+@router.post("/cases", response={200: CaseOut, 201: CaseOut}, summary="Register a case")
+def create_case(request: HttpRequest, payload: CaseIn):
+    """Idempotent with an `Idempotency-Key` header: a retry returns the first case (200)."""
+    user = _user(request)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200:
+        raise InvalidInput("Idempotency-Key: at most 200 characters")
+    data = services.NewCase(
+        channel=payload.channel, text=payload.text, subject=payload.subject,
+        received_at=payload.received_at, customer_name=payload.customer.name,
+        customer_email=payload.customer.email, customer_phone=payload.customer.phone,
+        customer_external_id=payload.customer.external_id, kind=payload.kind,
+        topic=payload.topic, product=payload.product, remedy_sought=payload.remedy_sought,
+        remedy_text=payload.remedy_text, amount_claimed=payload.amount_claimed,
+        currency=payload.currency.upper(), resonance_source=payload.resonance_source,
+        priority=payload.priority, queue=payload.queue, language=payload.language,
+    )
+    case, created = services.create_case(data=data, actor=user, idempotency_key=key)
+    case = Case.objects.select_related(*_CASE_RELATED).get(pk=case.pk)
+    return (201 if created else 200), case_out(case, user)
+
+
+@router.get("/cases", response=CasePage, summary="List cases you can see")
+def list_cases(
+    request: HttpRequest,
+    kind: KindName | None = None,
+    status: StatusName | None = None,
+    queue: str | None = None,
+    topic: str | None = None,
+    customer: int | None = None,
+    assignee: str | None = None,
+    overdue: bool | None = None,
+    resonance: bool | None = None,
+    q: str | None = Query(None, max_length=200, description="text search"),
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+):
+    user = _user(request)
+    qs = permissions.cases_visible_to(user).select_related(*_CASE_RELATED)
+    now = timezone.now()
+    filters = Q()
+    if kind:
+        filters &= Q(kind=kind)
+    if status:
+        filters &= Q(status=status)
+    if queue:
+        filters &= Q(queue__code=queue)
+    if topic:
+        filters &= Q(topic__code=topic) | Q(topic__parent__code=topic)
+    if customer:
+        filters &= Q(customer_id=customer)
+    if assignee:
+        filters &= Q(assignee__username=assignee)
+    if resonance is not None:
+        filters &= Q(resonance=resonance)
+    if overdue is not None:
+        late = overdue_q(now)
+        filters &= late if overdue else ~late
+    if q:
+        filters &= Q(text__icontains=q) | Q(subject__icontains=q) | Q(reference__iexact=q)
+    if received_from:
+        filters &= Q(received_at__gte=received_from)
+    if received_to:
+        filters &= Q(received_at__lt=received_to)
+    qs = qs.filter(filters).order_by("resolve_by", "pk")
+    return {
+        "count": qs.count(), "limit": limit, "offset": offset,
+        "items": [case_out(c, user, now=now) for c in qs[offset: offset + limit]],
+    }
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(resolve_by__lt=now, clock_paused_since__isnull=True) & ~Q(
+        status__in=["decided", "closed"]
+    )
+
+
+@router.get("/cases/{reference}", response=CaseOut, summary="One case")
+def get_case(request: HttpRequest, reference: str):
+    return case_out(_case_for(request, reference), _user(request))
+
+
+class EventOut(Schema):
+    at: datetime
+    type: str
+    actor: str
+    before: dict | None
+    after: dict | None
+    data: dict
+
+
+@router.get("/cases/{reference}/timeline", response=list[EventOut], summary="The case timeline")
+def timeline(request: HttpRequest, reference: str):
+    case = _case_for(request, reference)
+    return [
+        {"at": e.at, "type": e.type, "actor": e.actor_label, "before": e.before,
+         "after": e.after, "data": e.data}
+        for e in case.events.order_by("at", "id")
+    ]
+
+
+class TransitionIn(Strict):
+    to: StatusName
+    note: str = Field("", max_length=5_000)
+    customer_accepted: AcceptedName = "unknown"
+    external_options: str = Field("", max_length=5_000)
+
+
+@router.post("/cases/{reference}/transitions", response=CaseOut, summary="Change status")
+def post_transition(request: HttpRequest, reference: str, payload: TransitionIn):
+    case = _case_for(request, reference)
+    services.transition(case=case, to=payload.to, actor=_user(request), note=payload.note,
+                        customer_accepted=payload.customer_accepted,
+                        external_options=payload.external_options)
+    return case_out(_reload(case), _user(request))
+
+
+def _reload(case: Case) -> Case:
+    return Case.objects.select_related(*_CASE_RELATED).get(pk=case.pk)
+
+
+class AssignIn(Strict):
+    assignee: str | None
+
+
+@router.post("/cases/{reference}/assign", response=CaseOut, summary="Assign or unassign")
+def post_assign(request: HttpRequest, reference: str, payload: AssignIn):
+    case = _case_for(request, reference)
+    assignee = None
+    if payload.assignee:
+        assignee = User.objects.filter(username=payload.assignee, is_active=True).first()
+        if assignee is None:
+            raise InvalidInput(f"assignee: no active user '{payload.assignee}'")
+    services.assign(case=case, assignee=assignee, actor=_user(request))
+    return case_out(_reload(case), _user(request))
+
+
+class MessageIn(Strict):
+    body: str = Field(..., min_length=1, max_length=50_000)
+    direction: Literal["out", "note", "in"] = "out"
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    author: str
+    body: str
+    created_at: datetime
+
+
+@router.post("/cases/{reference}/messages", response={201: MessageOut},
+             summary="Reply to the customer, log their message, or add an internal note")
+def post_message(request: HttpRequest, reference: str, payload: MessageIn):
+    case = _case_for(request, reference)
+    message = services.add_message(case=case, body=payload.body, direction=payload.direction,
+                                   actor=_user(request))
+    return 201, _message_out(message)
+
+
+def _message_out(m: Message) -> dict:
+    return {"id": m.pk, "direction": m.direction, "channel": m.channel,
+            "author": m.author_label, "body": m.body, "created_at": m.created_at}
+
+
+@router.get("/cases/{reference}/messages", response=list[MessageOut], summary="Messages")
+def get_messages(request: HttpRequest, reference: str):
+    case = _case_for(request, reference)
+    return [_message_out(m) for m in case.messages.all()]
+
+
+class DecisionIn(Strict):
+    outcome: OutcomeName
+    amount_paid: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    text: str = Field("", max_length=20_000)
+
+
+@router.post("/cases/{reference}/decision", response=CaseOut, summary="Record the decision")
+def post_decision(request: HttpRequest, reference: str, payload: DecisionIn):
+    case = _case_for(request, reference)
+    services.decide(case=case, outcome=payload.outcome, amount_paid=payload.amount_paid,
+                    text=payload.text, actor=_user(request))
+    return case_out(_reload(case), _user(request))
+
+
+class ClassificationIn(Strict):
+    kind: KindName | None = None
+    topic: str | None = None
+
+
+@router.post("/cases/{reference}/classification", response=CaseOut,
+             summary="Correct kind or topic (deadlines are recomputed)")
+def post_classification(request: HttpRequest, reference: str, payload: ClassificationIn):
+    case = _case_for(request, reference)
+    topic = None
+    if payload.topic:
+        topic = Topic.objects.filter(code=payload.topic).first()
+        if topic is None:
+            raise InvalidInput(f"topic: there is no topic '{payload.topic}'")
+    services.reclassify(case=case, kind=payload.kind, topic=topic, actor=_user(request),
+                        clear_topic=payload.topic == "")
+    return case_out(_reload(case), _user(request))
+
+
+class EscalationIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=2_000)
+    to_queue: str | None = None
+
+
+@router.post("/cases/{reference}/escalations", response=CaseOut, summary="Escalate by hand")
+def post_escalation(request: HttpRequest, reference: str, payload: EscalationIn):
+    case = _case_for(request, reference)
+    target = None
+    if payload.to_queue:
+        target = Queue.objects.filter(code=payload.to_queue).first()
+        if target is None:
+            raise InvalidInput(f"to_queue: there is no queue '{payload.to_queue}'")
+    services.escalate(case=case, actor=_user(request), reason=payload.reason, to_queue=target)
+    return case_out(_reload(case), _user(request))
+
+
+class QueueMoveIn(Strict):
+    queue: str
+    reason: str = ""
+
+
+@router.post("/cases/{reference}/queue", response=CaseOut, summary="Move to another queue")
+def post_queue(request: HttpRequest, reference: str, payload: QueueMoveIn):
+    case = _case_for(request, reference)
+    queue = Queue.objects.filter(code=payload.queue).first()
+    if queue is None:
+        raise InvalidInput(f"queue: there is no queue '{payload.queue}'")
+    services.move_to_queue(case=case, queue=queue, actor=_user(request), reason=payload.reason)
+    return case_out(_reload(case), _user(request))
+
+
+class ResonanceIn(Strict):
+    source: Literal["regulator", "media", "social", "executive", "court"]
+
+
+@router.post("/cases/{reference}/resonance", response=CaseOut, summary="Flag resonance")
+def post_resonance(request: HttpRequest, reference: str, payload: ResonanceIn):
+    case = _case_for(request, reference)
+    services.flag_resonance(case=case, source=payload.source, actor=_user(request))
+    return case_out(_reload(case), _user(request))
+
+
+# ---------------------------------------------------------------- customers
+
+
+class CustomerProfileOut(Schema):
+    customer: CustomerOut
+    cases: list[CaseOut]
+
+
+@router.get("/customers/{customer_id}", response=CustomerProfileOut, summary="Customer profile")
+def get_customer(request: HttpRequest, customer_id: int):
+    user = _user(request)
+    cases = list(
+        permissions.cases_visible_to(user).filter(customer_id=customer_id)
+        .select_related(*_CASE_RELATED).order_by("-received_at")
+    )
+    if not cases:
+        raise Http404("No such customer among the cases you can see.")
+    out = [case_out(c, user) for c in cases]
+    return {"customer": out[0]["customer"], "cases": out}
+
+
+# ---------------------------------------------------------------- incidents
+
+
+class IncidentIn(Strict):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+
+
+class IncidentOut(Schema):
+    id: int
+    title: str
+    description: str
+    state: str
+    created_at: datetime
+    cases: list[str]
+
+
+def _incident_out(incident: Incident) -> dict:
+    return {"id": incident.pk, "title": incident.title, "description": incident.description,
+            "state": incident.state, "created_at": incident.created_at,
+            "cases": list(incident.cases.order_by("pk").values_list("reference", flat=True))}
+
+
+@router.post("/incidents", response={201: IncidentOut}, tags=["incidents"])
+def post_incident(request: HttpRequest, payload: IncidentIn):
+    incident = services.create_incident(title=payload.title, description=payload.description,
+                                        actor=_user(request))
+    return 201, _incident_out(incident)
+
+
+@router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
+def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | None = None):
+    qs = Incident.objects.order_by("-created_at")
+    if state:
+        qs = qs.filter(state=state)
+    return [_incident_out(i) for i in qs[:200]]
+
+
+@router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
+def get_incident(request: HttpRequest, incident_id: int):
+    return _incident_out(get_object_or_404(Incident, pk=incident_id))
+
+
+class LinkIn(Strict):
+    references: list[str] = Field(..., min_length=1, max_length=1000)
+
+
+class BulkResult(Schema):
+    done: list[str]
+    failed: dict[str, str]
+
+
+@router.post("/incidents/{incident_id}/cases", response=BulkResult, tags=["incidents"],
+             summary="Link cases to the incident")
+def link_cases(request: HttpRequest, incident_id: int, payload: LinkIn):
+    from complaintdesk.cases.bulk import run_bulk
+
+    incident = get_object_or_404(Incident, pk=incident_id)
+    user = _user(request)
+    return run_bulk(user=user, references=payload.references, capability="link",
+                    action=lambda case: services.link_to_incident(case=case, incident=incident,
+                                                                  actor=user))
+
+
+class IncidentAnswerIn(Strict):
+    body: str = Field(..., min_length=1, max_length=20_000)
+    resolve: bool = False
+    outcome: OutcomeName = "upheld"
+
+
+@router.post("/incidents/{incident_id}/answer", tags=["incidents"],
+             summary="Answer (and optionally resolve and close) every linked case")
+def answer_incident(request: HttpRequest, incident_id: int, payload: IncidentAnswerIn):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    return services.answer_incident(incident=incident, body=payload.body, actor=_user(request),
+                                    resolve=payload.resolve, outcome=payload.outcome)
+
+
+# ---------------------------------------------------------------- public
+
+
+class PublicMessageOut(Schema):
+    direction: str
+    body: str
+    created_at: datetime
+
+
+class PublicCaseOut(Schema):
+    reference: str
+    stage: str
+    stage_label: str
+    received_at: datetime
+    acknowledge_by: datetime | None
+    resolve_by: datetime | None
+    clock_paused: bool
+    decision: DecisionOut | None
+    customer_accepted: str
+    external_options: str
+    messages: list[PublicMessageOut]
+
+
+def public_case(reference: str, token: str) -> Case:
+    """The customer's own case; a wrong token and an unknown reference look the same."""
+    case = Case.objects.filter(reference=reference).first()
+    if case is None or not token or not hmac.compare_digest(case.public_token, token):
+        raise Http404("No case with this reference and token.")
+    return case
+
+
+@router.get("/public/cases/{reference}", response=PublicCaseOut, auth=None, tags=["public"],
+            summary="The customer's status page data (no account; token from the acknowledgement)")
+@rate_limited(scope="public-status", per_minute=30)
+def get_public_case(request: HttpRequest, reference: str, token: str = ""):
+    case = public_case(reference, token)
+    return {
+        "reference": case.reference,
+        "stage": case.status,
+        "stage_label": str(case.get_status_display()),
+        "received_at": case.received_at,
+        "acknowledge_by": case.acknowledge_by,
+        "resolve_by": case.resolve_by,
+        "clock_paused": case.clock_paused_since is not None,
+        "decision": {"outcome": case.decision, "amount_paid": case.decision_amount,
+                     "text": case.decision_text, "decided_at": case.decided_at}
+        if case.decision else None,
+        "customer_accepted": case.customer_accepted,
+        "external_options": case.external_options_given,
+        "messages": [
+            {"direction": m.direction, "body": m.body, "created_at": m.created_at}
+            for m in case.messages.exclude(direction=Message.Direction.NOTE)
+        ],
+    }

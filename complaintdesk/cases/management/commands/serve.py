@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the app with gunicorn (a production WSGI server), optionally with a worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--with-worker", action="store_true",
+                            help="also run one background worker (single-machine setups)")
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args, bind, workers, threads, with_worker, no_migrate, **options):
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        helper = None
+        if with_worker:
+            helper = subprocess.Popen([sys.executable, "-m", "complaintdesk", "worker"])
+        argv = [
+            sys.executable, "-m", "gunicorn", "complaintdesk.wsgi:application",
+            "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--access-logfile", "-", "--graceful-timeout", "10",
+        ]
+        self.stdout.write(f"Serving on http://{bind}/ (Ctrl+C stops)")
+        try:
+            subprocess.call(argv)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if helper is not None:
+                helper.terminate()
+                helper.wait(timeout=15)

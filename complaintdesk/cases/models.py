@@ -1,0 +1,428 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.cases.lifecycle import Status as LifecycleStatus
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    CLAIM = "claim", _("Claim")
+    QUESTION = "question", _("Question")
+    SUGGESTION = "suggestion", _("Suggestion")
+    GRATITUDE = "gratitude", _("Gratitude")
+    UNCLASSIFIED = "unclassified", _("Unclassified")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web form")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social network")
+    SMS = "sms", _("SMS")
+    REGULATOR = "regulator", _("Regulator referral")
+    LETTER = "letter", _("Letter")
+    API = "api", _("API")
+
+
+class Status(models.TextChoices):
+    RECEIVED = LifecycleStatus.RECEIVED.value, _("Received")
+    ACKNOWLEDGED = LifecycleStatus.ACKNOWLEDGED.value, _("Acknowledged")
+    ASSESSMENT = LifecycleStatus.ASSESSMENT.value, _("Assessment")
+    INVESTIGATION = LifecycleStatus.INVESTIGATION.value, _("Investigation")
+    WAITING_CUSTOMER = LifecycleStatus.WAITING_CUSTOMER.value, _("Waiting for customer")
+    DECIDED = LifecycleStatus.DECIDED.value, _("Decided")
+    CLOSED = LifecycleStatus.CLOSED.value, _("Closed")
+
+
+class Remedy(models.TextChoices):
+    APOLOGY = "apology", _("Apology / explanation")
+    FIX = "fix", _("Fix the problem")
+    MONEY_BACK = "money_back", _("Money back")
+    COMPENSATION = "compensation", _("Compensation")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Not stated")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class ResonanceSource(models.TextChoices):
+    NONE = "", _("None")
+    REGULATOR = "regulator", _("Regulator")
+    MEDIA = "media", _("Media")
+    SOCIAL = "social", _("Social networks")
+    EXECUTIVE = "executive", _("Executive")
+    COURT = "court", _("Court")
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    PARTLY = "partly", _("Partly upheld")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Accepted(models.TextChoices):
+    YES = "yes", _("Accepted")
+    NO = "no", _("Not accepted")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Line(models.TextChoices):
+    FIRST = "first", _("1st line")
+    SECOND = "second", _("2nd line")
+    CLAIMS = "claims", _("Claims department")
+    SPECIAL = "special", _("Special escalation group")
+
+
+class Queue(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    line = models.CharField(max_length=10, choices=Line.choices, default=Line.FIRST)
+    calendar = models.ForeignKey("sla.Calendar", null=True, blank=True, on_delete=models.PROTECT)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalation_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("Second escalation level."),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(models.Model):
+    """Two-level taxonomy: a topic either has no parent (level 1) or a level-1 parent."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=150)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    money_at_risk = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": _("Topics have two levels: pick a level-1 parent.")})
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True)
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    segment = models.CharField(max_length=50, blank=True)
+    customer_since = models.DateField(null=True, blank=True)
+    serial_claimant = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Incident(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=32, unique=True, null=True)
+    public_token = models.CharField(max_length=32, default=new_public_token)
+    source = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=100, blank=True)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(db_index=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+    language = models.CharField(max_length=8, blank=True)
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.UNCLASSIFIED)
+    kind_confidence = models.FloatField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT)
+    product = models.CharField(max_length=100, blank=True)
+    remedy_sought = models.CharField(max_length=20, choices=Remedy.choices, blank=True)
+    remedy_text = models.TextField(blank=True)
+    amount_claimed = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    resonance = models.BooleanField(default=False)
+    resonance_source = models.CharField(
+        max_length=20, choices=ResonanceSource.choices, blank=True
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+
+    # Clocks: every deadline is a stored, indexed column so workers find due work by index.
+    policy = models.ForeignKey("sla.Policy", null=True, blank=True, on_delete=models.SET_NULL)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolve_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    clock_paused_since = models.DateTimeField(null=True, blank=True)
+    # 0 on track, 1 warned, 2 breached (1st escalation), 3 second escalation.
+    sla_stage = models.PositiveSmallIntegerField(default=0)
+    ack_escalated = models.BooleanField(default=False)
+    next_sla_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    decision = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    decision_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    decision_text = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    customer_accepted = models.CharField(
+        max_length=10, choices=Accepted.choices, default=Accepted.UNKNOWN
+    )
+    external_options_given = models.TextField(blank=True)
+    handling_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["queue", "status", "resolve_by"], name="case_queue_status_due"),
+            models.Index(fields=["customer", "received_at"], name="case_customer_received"),
+            models.Index(fields=["kind", "received_at"], name="case_kind_received"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~models.Q(source_id=""),
+                name="uniq_case_source_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"case #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", _("Created")
+    CLASSIFIED = "classified", _("Classified")
+    RECLASSIFIED = "reclassified", _("Reclassified")
+    TRANSITIONED = "transitioned", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    QUEUE_CHANGED = "queue_changed", _("Moved to queue")
+    SLA_SET = "sla_set", _("Deadlines set")
+    SLA_WARNING = "sla_warning", _("Deadline warning")
+    ESCALATED = "escalated", _("Escalated")
+    MESSAGE_IN = "message_in", _("Message from customer")
+    MESSAGE_OUT = "message_out", _("Message to customer")
+    MESSAGE_SENT = "message_sent", _("Message delivered")
+    NOTE = "note", _("Internal note")
+    ATTACHMENT = "attachment", _("Attachment added")
+    DECISION = "decision", _("Decision")
+    ACCEPTANCE = "acceptance", _("Customer's acceptance recorded")
+    RESONANCE = "resonance", _("Resonance flagged")
+    INCIDENT_LINKED = "incident_linked", _("Linked to incident")
+    INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from incident")
+
+
+class Event(models.Model):
+    """The timeline: append-only; database triggers refuse updates and deletes as well."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    type = models.CharField(max_length=20, choices=EventType.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.type} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Timeline events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Timeline events are append-only")
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("From customer")
+        OUT = "out", _("To customer")
+        NOTE = "note", _("Internal note")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    external_id = models.CharField(max_length=300, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction}: {self.body[:40]}"
+
+    @property
+    def visible_to_customer(self) -> bool:
+        return self.direction != self.Direction.NOTE
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(8)}/{filename}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ClockPause(models.Model):
+    """A span while the resolution clock stood still (waiting for the customer)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+
+class IdempotencyKey(models.Model):
+    """Remembers which case a client's Idempotency-Key created, so a retry never duplicates."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")
+        ]
+
+
+class HandlingCostRate(models.Model):
+    """What one case costs to handle on a channel (e.g. a call 100 ₽, a written complaint 300 ₽)."""
+
+    channel = models.CharField(max_length=20, choices=Channel.choices, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="RUB")
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.amount} {self.currency}"
+
+
+class Outbox(models.Model):
+    """A message to deliver; workers claim rows by compare-and-swap and deliver each once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    class Purpose(models.TextChoices):
+        ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
+        REPLY = "reply", _("Reply")
+        DECISION = "decision", _("Decision")
+        SLA_WARNING = "sla_warning", _("Deadline warning")
+        ESCALATION = "escalation", _("Escalation")
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="outbox")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.PROTECT)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=20, default="email")
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "available_at"], name="outbox_state_available")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} → {self.recipient} ({self.state})"

@@ -1,0 +1,739 @@
+"""Every state change of a case lives here, once; UI views, the API, imports and workers call it."""
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaintdesk.accounts import permissions
+from complaintdesk.accounts.models import User
+from complaintdesk.cases import lifecycle, notifications
+from complaintdesk.cases.lifecycle import Status as S
+from complaintdesk.cases.models import (
+    Accepted,
+    Case,
+    Channel,
+    ClockPause,
+    Customer,
+    Event,
+    EventType,
+    HandlingCostRate,
+    IdempotencyKey,
+    Incident,
+    Kind,
+    Line,
+    Message,
+    Outbox,
+    Outcome,
+    Priority,
+    Queue,
+    Remedy,
+    ResonanceSource,
+    Topic,
+)
+from complaintdesk.lib.errors import DomainError, InvalidInput
+from complaintdesk.sla.services import apply_deadlines
+
+# ---------------------------------------------------------------- helpers
+
+
+def actor_label(actor: User | None) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def record(
+    case: Case,
+    type: str,
+    *,
+    actor: User | None,
+    before: dict | None = None,
+    after: dict | None = None,
+    at: datetime | None = None,
+    **data: object,
+) -> Event:
+    return Event.objects.create(
+        case=case,
+        type=type,
+        actor=actor,
+        actor_label=actor_label(actor),
+        before=before,
+        after=after,
+        data=_jsonable(data),
+        at=at or timezone.now(),
+    )
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def _authorize(actor: User | None, case: Case, capability: str) -> None:
+    # The system itself (worker, import, public portal acting for the customer) has no user.
+    if actor is not None:
+        permissions.require_case(actor, case, capability)
+
+
+def _locked(case: Case) -> Case:
+    """Re-read the case under a row lock, so two people acting at once serialise."""
+    return Case.objects.select_for_update().select_related("queue", "customer", "policy").get(
+        pk=case.pk
+    )
+
+
+def enqueue(
+    *,
+    case: Case | None,
+    purpose: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    message: Message | None = None,
+    channel: str = "email",
+) -> Outbox | None:
+    """Queue a message for the worker; the dedupe key makes a second enqueue a no-op."""
+    if not recipient:
+        return None
+    try:
+        with transaction.atomic():
+            return Outbox.objects.create(
+                case=case, purpose=purpose, recipient=recipient, subject=subject[:300],
+                body=body, dedupe_key=dedupe_key, message=message, channel=channel,
+            )
+    except IntegrityError:
+        return None
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    # Russian numbers are written 8XXXXXXXXXX and +7XXXXXXXXXX interchangeably.
+    if len(digits) == 11 and digits.startswith("8"):
+        digits = "7" + digits[1:]
+    return digits
+
+
+def find_or_create_customer(
+    *, name: str = "", email: str = "", phone: str = "", external_id: str = ""
+) -> Customer:
+    email, phone = normalise_email(email), normalise_phone(phone)
+    for field_name, value in (("external_id", external_id), ("email", email), ("phone", phone)):
+        if value:
+            found = Customer.objects.filter(**{field_name: value}).order_by("pk").first()
+            if found is not None:
+                changed = []
+                for attr, new in (("name", name), ("email", email), ("phone", phone),
+                                  ("external_id", external_id)):
+                    if new and not getattr(found, attr):
+                        setattr(found, attr, new)
+                        changed.append(attr)
+                if changed:
+                    found.save(update_fields=changed)
+                return found
+    return Customer.objects.create(name=name, email=email, phone=phone, external_id=external_id)
+
+
+# ---------------------------------------------------------------- creation
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoricalOutcome:
+    """How an imported case ended, when the source already knows."""
+
+    status: str
+    decision: str = ""
+    decision_amount: Decimal | None = None
+    decided_at: datetime | None = None
+    closed_at: datetime | None = None
+    customer_accepted: str = Accepted.UNKNOWN
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewCase:
+    channel: str
+    text: str
+    subject: str = ""
+    received_at: datetime | None = None
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+    customer_external_id: str = ""
+    kind: str = Kind.UNCLASSIFIED
+    topic: str = ""
+    product: str = ""
+    remedy_sought: str = ""
+    remedy_text: str = ""
+    amount_claimed: Decimal | None = None
+    currency: str = ""
+    resonance_source: str = ""
+    priority: str = Priority.NORMAL
+    queue: str = ""
+    language: str = ""
+    source: str = ""
+    source_id: str = ""
+    history: HistoricalOutcome | None = None
+    extra: dict = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(
+            json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        ).hexdigest()
+
+
+def _validate_new_case(data: NewCase) -> None:
+    problems = []
+    if not data.text.strip():
+        problems.append("text: the customer's words are required")
+    if data.channel not in Channel.values:
+        problems.append(f"channel: '{data.channel}' is not one of {', '.join(Channel.values)}")
+    if data.kind not in Kind.values:
+        problems.append(f"kind: '{data.kind}' is not one of {', '.join(Kind.values)}")
+    if data.remedy_sought not in Remedy.values:
+        problems.append(f"remedy_sought: '{data.remedy_sought}' is not one of "
+                        f"{', '.join(v for v in Remedy.values if v)}")
+    if data.priority not in Priority.values:
+        problems.append(f"priority: '{data.priority}' is not one of {', '.join(Priority.values)}")
+    if data.resonance_source not in ResonanceSource.values:
+        problems.append(f"resonance_source: '{data.resonance_source}' is not one of "
+                        f"{', '.join(v for v in ResonanceSource.values if v)}")
+    if data.amount_claimed is not None and data.amount_claimed < 0:
+        problems.append("amount_claimed: must not be negative")
+    if data.amount_claimed is not None and not data.currency:
+        problems.append("currency: required with an amount (ISO code such as RUB, USD)")
+    if data.currency and not re.fullmatch(r"[A-Z]{3}", data.currency):
+        problems.append(f"currency: '{data.currency}' is not a three-letter ISO code")
+    if not (data.customer_email or data.customer_phone or data.customer_external_id
+            or data.customer_name):
+        problems.append("customer: give at least a name, e-mail, phone or external id")
+    if data.received_at is not None and timezone.is_naive(data.received_at):
+        problems.append("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
+    if problems:
+        raise InvalidInput("; ".join(problems), errors=problems)
+
+
+def route_queue(*, kind: str, resonance: bool, explicit: str = "") -> Queue:
+    """Explicit queue, else resonance → special group, claim → claims department, else 1st line."""
+    if explicit:
+        queue = Queue.objects.filter(code=explicit).first()
+        if queue is None:
+            raise InvalidInput(f"queue: there is no queue '{explicit}'")
+        return queue
+    line = Line.SPECIAL if resonance else Line.CLAIMS if kind == Kind.CLAIM else Line.FIRST
+    queue = (
+        Queue.objects.filter(line=line).order_by("pk").first()
+        or Queue.objects.filter(line=Line.FIRST).order_by("pk").first()
+        or Queue.objects.order_by("pk").first()
+    )
+    if queue is None:
+        raise DomainError("No queue is configured yet; an administrator must create one.")
+    return queue
+
+
+def _handling_cost(channel: str) -> Decimal:
+    rate = HandlingCostRate.objects.filter(channel=channel).values_list("amount", flat=True).first()
+    return rate if rate is not None else Decimal("0")
+
+
+def create_case(
+    *,
+    data: NewCase,
+    actor: User | None,
+    idempotency_key: str = "",
+    notify: bool = True,
+) -> tuple[Case, bool]:
+    """Register a case in one transaction; returns (case, created). A replayed key returns the
+    first case and created=False; the same key with a different body is a conflict."""
+    _validate_new_case(data)
+    if actor is not None:
+        permissions.require(actor, "create")
+    scope = f"user:{actor.pk}" if actor is not None else "system"
+    fingerprint = data.fingerprint() if idempotency_key else ""
+    if idempotency_key:
+        replay = _replay(scope, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+    try:
+        with transaction.atomic():
+            case = _insert_case(data=data, actor=actor, notify=notify)
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    scope=scope, key=idempotency_key, request_hash=fingerprint, case=case
+                )
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its case.
+        if idempotency_key:
+            replay = _replay(scope, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
+        if data.source_id:
+            existing = Case.objects.filter(source=data.source, source_id=data.source_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return case, True
+
+
+def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
+    row = IdempotencyKey.objects.filter(scope=scope, key=key).select_related("case").first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise DomainError(
+            "This Idempotency-Key was already used with a different request body; "
+            "use a new key for a new case.",
+            reference=row.case.reference,
+        )
+    return row.case
+
+
+def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
+    now = timezone.now()
+    topic = None
+    if data.topic:
+        topic = Topic.objects.filter(code=data.topic).first()
+        if topic is None:
+            raise InvalidInput(f"topic: there is no topic '{data.topic}'")
+    resonance = bool(data.resonance_source)
+    queue = route_queue(kind=data.kind, resonance=resonance, explicit=data.queue)
+    customer = find_or_create_customer(
+        name=data.customer_name, email=data.customer_email, phone=data.customer_phone,
+        external_id=data.customer_external_id,
+    )
+    case = Case(
+        customer=customer, channel=data.channel, received_at=data.received_at or now,
+        subject=data.subject[:300], text=data.text, language=data.language, kind=data.kind,
+        topic=topic, product=data.product[:100], remedy_sought=data.remedy_sought,
+        remedy_text=data.remedy_text, amount_claimed=data.amount_claimed,
+        currency=data.currency, resonance=resonance, resonance_source=data.resonance_source,
+        priority=data.priority, queue=queue, source=data.source, source_id=data.source_id,
+        handling_cost=_handling_cost(data.channel), created_at=now,
+    )
+    history = data.history
+    if history is not None:
+        case.status = history.status
+        case.decision = history.decision
+        case.decision_amount = history.decision_amount
+        case.decided_at = history.decided_at
+        case.closed_at = history.closed_at
+        case.customer_accepted = history.customer_accepted
+        case.acknowledged_at = case.received_at
+    elif data.channel == Channel.PHONE:
+        # The operator acknowledged it in the call.
+        case.acknowledged_at = case.received_at
+        case.status = S.ACKNOWLEDGED
+    apply_deadlines(case, now=now)
+    case.save()
+    case.reference = f"CD-{case.received_at.year}-{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+
+    record(case, EventType.CREATED, actor=actor, after={
+        "status": case.status, "kind": case.kind, "queue": queue.code,
+        "channel": case.channel,
+    }, source=data.source or None, **data.extra)
+    if case.resolve_by is not None:
+        record(case, EventType.SLA_SET, actor=None, after={
+            "acknowledge_by": case.acknowledge_by, "resolve_by": case.resolve_by,
+            "policy": case.policy.name if case.policy else None,
+        })
+    if resonance:
+        record(case, EventType.RESONANCE, actor=actor, after={"source": data.resonance_source})
+    if notify and history is None and case.acknowledged_at is None:
+        subject, body = notifications.acknowledgement(case)
+        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, recipient=customer.email,
+                subject=subject, body=body, dedupe_key=f"ack:{case.pk}")
+    return case
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def _open_pause(case: Case, *, at: datetime) -> None:
+    if case.clock_paused_since is None:
+        ClockPause.objects.create(case=case, started_at=at)
+        case.clock_paused_since = at
+
+
+def _close_pause(case: Case, *, at: datetime) -> None:
+    if case.clock_paused_since is not None:
+        ClockPause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=at)
+        case.clock_paused_since = None
+
+
+def transition(
+    *,
+    case: Case,
+    to: str,
+    actor: User | None,
+    note: str = "",
+    customer_accepted: str = Accepted.UNKNOWN,
+    external_options: str = "",
+) -> Case:
+    """Move a case along its lifecycle; closing records whether the customer accepted."""
+    try:
+        target = S(to)
+    except ValueError:
+        raise InvalidInput(
+            f"'{to}' is not a status. Statuses: {', '.join(s.value for s in S)}."
+        ) from None
+    if target in lifecycle.NEEDS_DECISION:
+        raise DomainError("A case reaches 'decided' by recording a decision (POST …/decision).")
+    if customer_accepted not in Accepted.values:
+        raise InvalidInput(f"customer_accepted: one of {', '.join(Accepted.values)}")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "transition")
+        current = S(case.status)
+        try:
+            lifecycle.check_transition(current, target)
+        except lifecycle.IllegalTransition as exc:
+            raise DomainError(str(exc), allowed=[s.value for s in exc.allowed]) from None
+        now = timezone.now()
+        updates = {"status": target.value}
+        if target == S.WAITING_CUSTOMER:
+            _open_pause(case, at=now)
+        elif current == S.WAITING_CUSTOMER:
+            _close_pause(case, at=now)
+        if current in lifecycle.FINISHED and target not in lifecycle.FINISHED:
+            # Reopened: the time the case stood decided does not count against the clock.
+            ClockPause.objects.create(case=case, started_at=case.decided_at or now, ended_at=now)
+            updates.update(decision="", decided_at=None, closed_at=None,
+                           customer_accepted=Accepted.UNKNOWN)
+        if target == S.ACKNOWLEDGED and case.acknowledged_at is None:
+            updates["acknowledged_at"] = now
+        if target == S.CLOSED:
+            if customer_accepted == Accepted.NO and not external_options:
+                external_options = default_external_options()
+            updates.update(closed_at=now, customer_accepted=customer_accepted,
+                           external_options_given=external_options)
+        for name, value in updates.items():
+            setattr(case, name, value)
+        apply_deadlines(case, now=now)
+        case.save()
+        record(case, EventType.TRANSITIONED, actor=actor, before={"status": current.value},
+               after={"status": target.value}, note=note or None,
+               customer_accepted=customer_accepted if target == S.CLOSED else None)
+        if target == S.CLOSED:
+            record(case, EventType.ACCEPTANCE, actor=actor, after={
+                "customer_accepted": customer_accepted,
+                "external_options_given": external_options or None,
+            })
+    return case
+
+
+def default_external_options() -> str:
+    return settings.COMPLAINTDESK.get(
+        "EXTERNAL_OPTIONS",
+        "If you disagree, you may apply to the financial ombudsman or the regulator "
+        "(for banks in Russia: the Bank of Russia, cbr.ru/reception).",
+    )
+
+
+def decide(
+    *,
+    case: Case,
+    outcome: str,
+    actor: User | None,
+    amount_paid: Decimal | None = None,
+    text: str = "",
+    notify: bool = True,
+    data: dict | None = None,
+) -> Case:
+    """Record the decision (upheld / partly / rejected, amount paid back) and tell the customer."""
+    if outcome not in Outcome.values:
+        raise InvalidInput(f"outcome: one of {', '.join(Outcome.values)}")
+    if amount_paid is not None and amount_paid < 0:
+        raise InvalidInput("amount_paid: must not be negative")
+    if outcome == Outcome.REJECTED and amount_paid:
+        raise InvalidInput("amount_paid: a rejected case pays nothing back")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "decide")
+        current = S(case.status)
+        try:
+            lifecycle.check_transition(current, S.DECIDED)
+        except lifecycle.IllegalTransition as exc:
+            raise DomainError(str(exc), allowed=[s.value for s in exc.allowed]) from None
+        if (outcome != Outcome.REJECTED and case.kind == Kind.CLAIM and amount_paid is None
+                and case.amount_claimed):
+            raise InvalidInput("amount_paid: say how much is paid back for an upheld claim")
+        if amount_paid and case.amount_claimed and amount_paid > case.amount_claimed * 10:
+            raise InvalidInput("amount_paid: more than ten times the amount claimed; check it")
+        now = timezone.now()
+        if current == S.WAITING_CUSTOMER:
+            _close_pause(case, at=now)
+        case.status = S.DECIDED
+        case.decision = outcome
+        case.decision_amount = amount_paid
+        case.decision_text = text
+        case.decided_at = now
+        case.decided_by = actor
+        apply_deadlines(case, now=now)
+        case.save()
+        record(case, EventType.TRANSITIONED, actor=actor, before={"status": current.value},
+               after={"status": S.DECIDED.value})
+        record(case, EventType.DECISION, actor=actor, after={
+            "outcome": outcome, "amount_paid": amount_paid, "currency": case.currency,
+            "text": text, "on_time": case.resolve_by is None or now <= case.resolve_by,
+        }, **(data or {}))
+        if notify:
+            subject, body = notifications.decision(case)
+            message = Message.objects.create(
+                case=case, direction=Message.Direction.OUT, channel=case.channel, author=actor,
+                author_label=actor_label(actor), body=body,
+            )
+            enqueue(case=case, purpose=Outbox.Purpose.DECISION, recipient=case.customer.email,
+                    subject=subject, body=body, dedupe_key=f"decision:{case.pk}:{now.isoformat()}",
+                    message=message)
+    return case
+
+
+def record_acceptance(
+    *, case: Case, accepted: str, actor: User | None, external_options: str = ""
+) -> Case:
+    """The customer's answer to the decision; it closes the case (ISO 10002 closing)."""
+    if accepted not in (Accepted.YES, Accepted.NO):
+        raise InvalidInput("accepted: 'yes' or 'no'")
+    if case.status != S.DECIDED:
+        raise DomainError("The customer can accept or refuse only a decided case.")
+    return transition(case=case, to=S.CLOSED, actor=actor, customer_accepted=accepted,
+                      external_options=external_options)
+
+
+def assign(*, case: Case, assignee: User | None, actor: User | None) -> Case:
+    with transaction.atomic():
+        case = _locked(case)
+        if actor is not None:
+            capability = "assign_self" if assignee == actor else "assign"
+            _authorize(actor, case, capability)
+        if assignee is not None and not permissions.can_see_case(assignee, case):
+            raise InvalidInput(f"{assignee.get_username()} has no access to queue "
+                               f"'{case.queue.code}'; add them to the queue first.")
+        before = case.assignee.get_username() if case.assignee_id else None
+        case.assignee = assignee
+        case.save(update_fields=["assignee", "updated_at"])
+        record(case, EventType.ASSIGNED, actor=actor, before={"assignee": before},
+               after={"assignee": assignee.get_username() if assignee else None})
+    return case
+
+
+def move_to_queue(*, case: Case, queue: Queue, actor: User | None, reason: str = "") -> Case:
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "move")
+        if case.queue_id == queue.pk:
+            return case
+        before = case.queue.code
+        case.queue = queue
+        if case.assignee_id and not permissions.can_see_case(case.assignee, case):
+            case.assignee = None
+        apply_deadlines(case, now=timezone.now())
+        case.save()
+        record(case, EventType.QUEUE_CHANGED, actor=actor, before={"queue": before},
+               after={"queue": queue.code}, reason=reason or None)
+    return case
+
+
+def reclassify(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str | None = None,
+    topic: Topic | None = None,
+    clear_topic: bool = False,
+    confidence: float | None = None,
+    model_version: str = "",
+) -> Case:
+    """Change kind and/or topic; deadlines are recomputed. A person's change is training data."""
+    if kind is not None and kind not in Kind.values:
+        raise InvalidInput(f"kind: one of {', '.join(Kind.values)}")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "classify")
+        before = {"kind": case.kind, "topic": case.topic.code if case.topic_id else None}
+        if kind is not None:
+            case.kind = kind
+            case.kind_confidence = confidence
+            case.needs_review = False
+        if topic is not None or clear_topic:
+            case.topic = topic
+        after = {"kind": case.kind, "topic": case.topic.code if case.topic_id else None}
+        if after == before:
+            return case
+        apply_deadlines(case, now=timezone.now())
+        case.save()
+        event_type = EventType.CLASSIFIED if actor is None else EventType.RECLASSIFIED
+        record(case, event_type, actor=actor, before=before, after=after,
+               confidence=confidence, model_version=model_version or None,
+               by="person" if actor is not None else "model")
+    return case
+
+
+def add_message(
+    *,
+    case: Case,
+    body: str,
+    direction: str,
+    actor: User | None,
+    channel: str = "",
+    external_id: str = "",
+) -> Message:
+    """A reply to the customer, the customer's own message, or an internal note."""
+    if not body.strip():
+        raise InvalidInput("body: the message is empty")
+    if direction not in Message.Direction.values:
+        raise InvalidInput(f"direction: one of {', '.join(Message.Direction.values)}")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "note" if direction == Message.Direction.NOTE else "message")
+        message = Message.objects.create(
+            case=case, direction=direction, channel=channel or case.channel, author=actor,
+            author_label=actor_label(actor) if actor else "customer" if direction == "in" else "system",
+            body=body, external_id=external_id,
+        )
+        event_type = {
+            Message.Direction.IN: EventType.MESSAGE_IN,
+            Message.Direction.OUT: EventType.MESSAGE_OUT,
+            Message.Direction.NOTE: EventType.NOTE,
+        }[Message.Direction(direction)]
+        record(case, event_type, actor=actor, message_id=message.pk, excerpt=body[:200])
+        if direction == Message.Direction.OUT:
+            subject, text = notifications.reply(case, body)
+            enqueue(case=case, purpose=Outbox.Purpose.REPLY, recipient=case.customer.email,
+                    subject=subject, body=text, dedupe_key=f"reply:{message.pk}",
+                    message=message)
+        if direction == Message.Direction.IN and case.status == S.WAITING_CUSTOMER:
+            # The customer's answer restarts the clock where the case stood.
+            transition(case=case, to=_status_before_waiting(case), actor=None,
+                       note="The customer answered")
+    return message
+
+
+def _status_before_waiting(case: Case) -> str:
+    last = (
+        Event.objects.filter(case=case, type=EventType.TRANSITIONED,
+                             after__status=S.WAITING_CUSTOMER.value)
+        .order_by("-at", "-id").first()
+    )
+    previous = (last.before or {}).get("status") if last else None
+    return previous if previous in (S.ASSESSMENT, S.INVESTIGATION) else S.INVESTIGATION.value
+
+
+def flag_resonance(*, case: Case, source: str, actor: User | None) -> Case:
+    """Mark a case as resonance (regulator, media…) and hand it to the special group."""
+    if source not in ResonanceSource.values or not source:
+        raise InvalidInput(
+            f"source: one of {', '.join(v for v in ResonanceSource.values if v)}"
+        )
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "classify")
+        case.resonance, case.resonance_source = True, source
+        case.save(update_fields=["resonance", "resonance_source", "updated_at"])
+        record(case, EventType.RESONANCE, actor=actor, after={"source": source})
+    special = Queue.objects.filter(line=Line.SPECIAL).order_by("pk").first()
+    if special is not None and special.pk != case.queue_id:
+        case = move_to_queue(case=case, queue=special, actor=None, reason="resonance")
+    return case
+
+
+def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | None = None) -> Case:
+    """A person escalates by hand: alert the supervisor, optionally hand over to another line."""
+    if not reason.strip():
+        raise InvalidInput("reason: say why the case is escalated")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "escalate")
+        record(case, EventType.ESCALATED, actor=actor, after={
+            "level": "manual", "to_queue": to_queue.code if to_queue else None,
+        }, reason=reason)
+        target = (to_queue or case.queue).supervisor
+        if target is not None and target.email:
+            subject, body = notifications.staff_alert(case, headline=f"Escalated: {reason}")
+            enqueue(case=case, purpose=Outbox.Purpose.ESCALATION, recipient=target.email,
+                    subject=subject, body=body,
+                    dedupe_key=f"manual-escalation:{case.pk}:{timezone.now().isoformat()}")
+    if to_queue is not None and to_queue.pk != case.queue_id:
+        case = move_to_queue(case=case, queue=to_queue, actor=None, reason=f"escalated: {reason}")
+    return case
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def create_incident(*, title: str, description: str = "", actor: User | None) -> Incident:
+    if actor is not None:
+        permissions.require(actor, "incident")
+    if not title.strip():
+        raise InvalidInput("title: an incident needs a title")
+    return Incident.objects.create(title=title, description=description, created_by=actor)
+
+
+def link_to_incident(*, case: Case, incident: Incident | None, actor: User | None) -> Case:
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "link")
+        if incident is not None and incident.state != Incident.State.OPEN:
+            raise DomainError("This incident is resolved; open a new one to link cases.")
+        before = case.incident_id
+        if before == (incident.pk if incident else None):
+            return case
+        case.incident = incident
+        case.save(update_fields=["incident", "updated_at"])
+        if incident is not None:
+            record(case, EventType.INCIDENT_LINKED, actor=actor, before={"incident": before},
+                   after={"incident": incident.pk, "title": incident.title})
+        else:
+            record(case, EventType.INCIDENT_UNLINKED, actor=actor, before={"incident": before})
+    return case
+
+
+def answer_incident(
+    *,
+    incident: Incident,
+    body: str,
+    actor: User | None,
+    resolve: bool = False,
+    outcome: str = Outcome.UPHELD,
+) -> dict[str, list[str]]:
+    """One message to every open case of the incident; resolving also decides and closes them."""
+    if actor is not None:
+        permissions.require(actor, "incident")
+    result: dict[str, list[str]] = {"answered": [], "closed": [], "skipped": []}
+    for case in incident.cases.exclude(status=S.CLOSED).order_by("pk"):
+        if actor is not None and not permissions.can_see_case(actor, case):
+            result["skipped"].append(case.reference)
+            continue
+        if not resolve:
+            add_message(case=case, body=body, direction=Message.Direction.OUT, actor=actor)
+            result["answered"].append(case.reference)
+            continue
+        for step in _path_to_decision(S(case.status)):
+            case = transition(case=case, to=step, actor=actor, note=f"incident {incident.pk}")
+        if case.status != S.DECIDED:
+            paid = Decimal("0") if outcome != Outcome.REJECTED and case.amount_claimed else None
+            case = decide(case=case, outcome=outcome, actor=actor, text=body, amount_paid=paid,
+                          data={"incident": incident.pk})
+        case = transition(case=case, to=S.CLOSED, actor=actor, note=f"incident {incident.pk}")
+        result["closed"].append(case.reference)
+    if resolve:
+        Incident.objects.filter(pk=incident.pk).update(
+            state=Incident.State.RESOLVED, resolved_at=timezone.now()
+        )
+    return result
+
+
+def _path_to_decision(status: S) -> list[str]:
+    return {
+        S.RECEIVED: [S.ASSESSMENT],
+        S.ACKNOWLEDGED: [S.ASSESSMENT],
+        S.WAITING_CUSTOMER: [S.INVESTIGATION],
+    }.get(status, [])

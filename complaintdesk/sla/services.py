@@ -1,0 +1,140 @@
+"""Deadlines for a case: pick the policy, run the pure clock maths, store the columns."""
+
+import threading
+import time as _time
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from complaintdesk.sla import business_time as bt
+from complaintdesk.sla.models import Calendar, Holiday, Policy
+
+# Calendars change rarely and every case creation needs one; caching them per process
+# keeps creation at one policy query. Admin edits clear it here and other processes
+# pick them up within the TTL.
+_CACHE_TTL = 60.0
+_calendar_cache: dict[int, tuple[float, bt.WorkCalendar]] = {}
+_cache_lock = threading.Lock()
+
+
+@receiver([post_save, post_delete], sender=Calendar)
+@receiver([post_save, post_delete], sender=Holiday)
+def _forget_calendars(**_kwargs) -> None:
+    with _cache_lock:
+        _calendar_cache.clear()
+
+
+def work_calendar(calendar: Calendar) -> bt.WorkCalendar:
+    now = _time.monotonic()
+    with _cache_lock:
+        hit = _calendar_cache.get(calendar.pk)
+        if hit and now - hit[0] < _CACHE_TTL:
+            return hit[1]
+    value = calendar.to_work_calendar()
+    with _cache_lock:
+        _calendar_cache[calendar.pk] = (now, value)
+    return value
+
+
+def select_policy(case) -> Policy | None:
+    """The most specific active policy matching the case (blank fields match anything)."""
+    topic_ids = [t for t in (case.topic_id, case.topic.parent_id if case.topic_id else None) if t]
+    candidates = (
+        Policy.objects.filter(active=True)
+        .filter(Q(kind="") | Q(kind=case.kind))
+        .filter(Q(channel="") | Q(channel=case.channel))
+        .filter(Q(priority="") | Q(priority=case.priority))
+        .filter(Q(topic__isnull=True) | Q(topic_id__in=topic_ids))
+        .select_related("calendar")
+    )
+    best = None
+    for policy in candidates:
+        # A level-2 topic match beats its level-1 parent's.
+        key = (policy.specificity, policy.topic_id == case.topic_id, -policy.pk)
+        if best is None or key > best[0]:
+            best = (key, policy)
+    return best[1] if best else None
+
+
+def _calendar_for(case, policy: Policy | None) -> bt.WorkCalendar:
+    if policy is not None:
+        return work_calendar(policy.calendar)
+    if case.queue.calendar_id:
+        return work_calendar(case.queue.calendar)
+    return bt.WorkCalendar.standard("Europe/Moscow")
+
+
+def pauses_of(case) -> list[tuple[datetime, datetime | None]]:
+    if case.pk is None:
+        return []
+    return list(case.pauses.values_list("started_at", "ended_at"))
+
+
+def apply_deadlines(case, *, now: datetime) -> list[str]:
+    """Recompute the case's clock columns in memory; return the names of changed fields."""
+    policy = select_policy(case)
+    cal = _calendar_for(case, policy)
+    measure = bt.Measure(policy.resolve_measure) if policy else bt.Measure.BUSINESS
+    duration = policy.resolve_seconds(cal) if policy else 10.0 * cal.standard_day_seconds
+    warn_share = policy.warn_share if policy else 0.75
+    ack_seconds = (policy.acknowledge_minutes if policy else 60) * 60.0
+
+    # While a pause is open the clock stands; keep the deadline as it stood and stop checks.
+    closed_pauses = [(s, e) for s, e in pauses_of(case) if e is not None]
+    before = {f: getattr(case, f) for f in _CLOCK_FIELDS}
+    case.policy = policy
+    case.acknowledge_by = bt.add_business_seconds(cal, case.received_at, ack_seconds)
+    resolve_by = bt.deadline(
+        cal, measure=measure, start=case.received_at, duration_seconds=duration, pauses=closed_pauses
+    )
+    warn_at = bt.deadline(
+        cal, measure=measure, start=case.received_at,
+        duration_seconds=duration * warn_share, pauses=closed_pauses,
+    )
+    case.resolve_by, case.warn_at = resolve_by, warn_at
+    case.next_sla_check_at = next_check(case, policy=policy)
+    return [f for f in _CLOCK_FIELDS if getattr(case, f) != before[f]]
+
+
+_CLOCK_FIELDS = ["policy_id", "acknowledge_by", "resolve_by", "warn_at", "next_sla_check_at"]
+
+
+def second_escalation_at(case, *, policy: Policy | None) -> datetime | None:
+    if case.resolve_by is None:
+        return None
+    hours = policy.second_escalation_hours if policy else 24
+    return case.resolve_by + timedelta(hours=hours)
+
+
+def next_check(case, *, policy: Policy | None) -> datetime | None:
+    """The next moment a worker must look at this case, or None when nothing is pending."""
+    from complaintdesk.cases.lifecycle import FINISHED, Status
+
+    if case.clock_paused_since is not None or Status(case.status) in FINISHED:
+        pending = []
+    else:
+        pending = [
+            case.warn_at if case.sla_stage < 1 else None,
+            case.resolve_by if case.sla_stage < 2 else None,
+            second_escalation_at(case, policy=policy) if case.sla_stage < 3 else None,
+        ]
+    if case.acknowledged_at is None and not case.ack_escalated and Status(case.status) == Status.RECEIVED:
+        pending.append(case.acknowledge_by)
+    due = [p for p in pending if p is not None]
+    return min(due) if due else None
+
+
+def clock_share_used(case, *, now: datetime) -> float | None:
+    """Share of the resolution clock used (for badges); None when there is no clock."""
+    if case.resolve_by is None:
+        return None
+    policy = case.policy
+    cal = _calendar_for(case, policy)
+    measure = bt.Measure(policy.resolve_measure) if policy else bt.Measure.BUSINESS
+    duration = policy.resolve_seconds(cal) if policy else 10.0 * cal.standard_day_seconds
+    if duration <= 0:
+        return 1.0
+    used = bt.elapsed(cal, measure=measure, start=case.received_at, now=now, pauses=pauses_of(case))
+    return used / duration
