@@ -62,9 +62,9 @@ def record(
         type=type,
         actor=actor,
         actor_label=actor_label(actor),
-        before=before,
-        after=after,
-        data=_jsonable(data),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        data=_jsonable({k: v for k, v in data.items() if v is not None}),
         at=at or timezone.now(),
     )
 

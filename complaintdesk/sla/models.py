@@ -50,8 +50,12 @@ class Calendar(models.Model):
             tz=self.timezone,
             week=tuple(parse(self.week.get(d, [])) for d in WEEKDAYS),
             holidays=frozenset(d for d, k in days.items() if k == Holiday.Kind.HOLIDAY),
-            extra_workdays=frozenset(d for d, k in days.items() if k == Holiday.Kind.WORKDAY),
-            short_days=frozenset(d for d, k in days.items() if k == Holiday.Kind.SHORT),
+            extra_workdays=frozenset(
+                d for d, k in days.items() if k in (Holiday.Kind.WORKDAY, Holiday.Kind.WORKDAY_SHORT)
+            ),
+            short_days=frozenset(
+                d for d, k in days.items() if k in (Holiday.Kind.SHORT, Holiday.Kind.WORKDAY_SHORT)
+            ),
         )
 
 
@@ -60,10 +64,11 @@ class Holiday(models.Model):
         HOLIDAY = "holiday", _("Non-working day")
         WORKDAY = "workday", _("Working day (transferred)")
         SHORT = "short", _("Shortened pre-holiday day")
+        WORKDAY_SHORT = "workday_short", _("Working day (transferred), shortened")
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.HOLIDAY)
     name = models.CharField(max_length=100, blank=True)
 
     class Meta:
