@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("channels/", include("complaintdesk.channels.urls")),
 ]

@@ -103,3 +103,9 @@ def delivery_for(case) -> Delivery:
 
 def recipient_for(case) -> str:
     return delivery_for(case).recipient
+
+
+def customer_route(case) -> dict[str, str]:
+    """`enqueue(..., **customer_route(case))`: channel and recipient of a customer message."""
+    route = delivery_for(case)
+    return {"channel": route.channel, "recipient": route.recipient}
