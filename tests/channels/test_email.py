@@ -305,3 +305,15 @@ def test_an_smtp_failure_is_retried_by_the_worker(queues, settings):
     assert report.failed == 1
     row = Outbox.objects.get()
     assert row.state == "pending" and "SMTP delivery failed" in row.last_error
+
+
+def test_the_poll_mail_command_polls_every_active_mailbox(dovecot, mailbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    dovecot.append(mail()[0])
+    out = StringIO()
+    call_command("channels", "poll-mail", stdout=out)
+    assert "created 1" in out.getvalue()
+    assert Case.objects.count() == 1

@@ -144,7 +144,8 @@ def test_status_without_cases_says_so(bot, queues):
 
 def test_a_bot_api_error_is_a_delivery_error_and_retried(bot, queues):
     bot.routes[("POST", f"/bot{TOKEN}/sendMessage")] = (
-        403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+        403, {"ok": False, "error_code": 403,
+              "description": "Forbidden: bot was blocked by the user"})
     post_update(update(1, "hello"))
     report = run_pass(worker_id="t")
     assert report.failed == 1
