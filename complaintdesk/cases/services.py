@@ -81,7 +81,7 @@ def _authorize(actor: User | None, case: Case, capability: str) -> None:
 
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock, so two people acting at once serialise."""
-    return Case.objects.select_for_update().select_related("queue", "customer", "policy").get(
+    return Case.objects.select_for_update(of=("self",)).select_related("queue", "customer", "policy").get(
         pk=case.pk
     )
 
