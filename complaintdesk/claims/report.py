@@ -78,7 +78,8 @@ def render_html(result: SimulationResult, *, title: str = "Claims: pay or invest
     sections = []
     for index, topic in enumerate(result.topics):
         chart = pio.to_html(_topic_figure(topic, accepted_risk=result.accepted_risk),
-                            full_html=False, include_plotlyjs=index == 0)
+                            full_html=False, include_plotlyjs=index == 0,
+                            div_id=f"claims-topic-{index}")  # stable ids: diffable reports
         sections.append(f"<section><h2>{html.escape(topic.topic)}</h2>"
                         f"{_summary(topic, topic.recommended)}{chart}</section>")
     return f"""<!doctype html>
