@@ -80,6 +80,12 @@ def _choice(rng: np.random.Generator, mix: dict[str, float], size: int) -> np.nd
     return rng.choice(np.array(list(mix)), size=size, p=weights / weights.sum())
 
 
+def _iso(times: pd.DatetimeIndex) -> np.ndarray:
+    # numpy formats a million timestamps ~10x faster than DatetimeIndex.strftime.
+    return np.char.add(np.datetime_as_string(times.tz_convert(None).to_numpy("datetime64[s]")),
+                       "Z")
+
+
 def generate(*, profile: Profile | str = "atm", rows: int, seed: int = 0) -> pd.DataFrame:
     """A claim history with the simulator's columns; identical for the same profile and seed."""
     if isinstance(profile, str):
@@ -122,12 +128,12 @@ def generate(*, profile: Profile | str = "atm", rows: int, seed: int = 0) -> pd.
     data = {
         "claim_id": [f"CL{i:08d}" for i in range(1, rows + 1)],
         "customer_id": [f"CU{c:08d}" for c in customer],
-        "received_at": received.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "received_at": _iso(received),
         "topic": np.array([t.topic for t in profile.topics])[topic_idx],
         "amount": amount,
         "upheld": upheld,
         "investigation_cost": pick["investigation_cost"],
-        "resolved_at": resolved.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resolved_at": _iso(resolved),
         "segment": _choice(rng, profile.segments, rows),
         "channel": _choice(rng, profile.channels, rows),
     }
