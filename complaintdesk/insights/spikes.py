@@ -1,4 +1,4 @@
-"""Mass-incident (spike) detection on case-count series: robust seasonal baseline + MAD + Poisson floor.
+"""Mass-incident (spike) detection on case counts: seasonal median baseline, MAD, Poisson floor.
 
 Rule (per period t of a regular series x, season s, history k):
     expected(t) = median(x[t - s], x[t - 2s], ..., x[t - k·s])       (same weekday / hour-of-week)
@@ -184,7 +184,9 @@ def _merge(
     return spikes
 
 
-def counts_from_timestamps(timestamps: Iterable[datetime | pd.Timestamp], *, freq: str) -> pd.Series:
+def counts_from_timestamps(
+    timestamps: Iterable[datetime | pd.Timestamp], *, freq: str
+) -> pd.Series:
     """Count events per period start (gap-free grid, zeros included)."""
     f = _norm_freq(freq)
     ts = pd.DatetimeIndex(list(timestamps))
