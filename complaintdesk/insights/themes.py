@@ -52,6 +52,7 @@ _STOP = {"en": frozenset(ENGLISH_STOP_WORDS), "ru": RUSSIAN_STOP_WORDS}
 # CFPB masks personal data as XXXX / XX/XX/2015; numbers and URLs are noise for themes.
 _NOISE = re.compile(r"\bx{2,}\b|https?://\S+|\S+@\S+|\d+", re.IGNORECASE)
 _TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
+_CHAR_HEAD = 400
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -156,7 +157,9 @@ def _vectorise(texts: list[str], language: str, random_state: int) -> tuple[Any,
     except ValueError:  # only stop words / empty vocabulary
         word, vocab = sparse.csr_matrix((n, 0)), np.array([], dtype=object)
     try:
-        char = char_vec.fit_transform(texts)
+        # The head of a text is enough for spelling variants; char n-grams of whole long
+        # narratives are 10x the non-zeros of the word matrix and dominate the SVD time.
+        char = char_vec.fit_transform([t[:_CHAR_HEAD] for t in texts])
     except ValueError:
         char = sparse.csr_matrix((n, 0))
     mat = sparse.hstack([word, 0.7 * char]).tocsr()
@@ -164,7 +167,8 @@ def _vectorise(texts: list[str], language: str, random_state: int) -> tuple[Any,
         return np.zeros((n, 1)), word, vocab
     dims = min(100, mat.shape[1] - 1, n - 1)
     if dims >= 2:
-        emb = TruncatedSVD(n_components=dims, random_state=random_state).fit_transform(mat)
+        svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=random_state)
+        emb = svd.fit_transform(mat)
     else:
         emb = mat.toarray()
     return normalize(emb), word, vocab
