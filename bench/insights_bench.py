@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,16 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"nproc={os.cpu_count()}, CPU={cpu}, Python {platform.python_version()}"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"nproc={os.cpu_count()}, CPU={cpu}, Python {platform.python_version()}, "
+            f"load average {load:.1f}")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, str]:
+    """Wall and CPU seconds: the machine is shared, so wall time alone overstates the cost."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, f"{time.perf_counter() - w0:.2f} s wall, {time.process_time() - c0:.2f} s CPU"
 
 
 def bench_spikes() -> None:
@@ -38,22 +49,17 @@ def bench_spikes() -> None:
     prof = hod[hours.hour] / hod.mean()
     series = {g: pd.Series(rng.poisson(rng.uniform(0.2, 5) * prof), index=hours)
               for g in range(50)}
-    t0 = time.perf_counter()
-    found = sum(len(detect_spikes(s, freq="H")) for s in series.values())
-    t_series = time.perf_counter() - t0
-    print(f"spikes, 50 series x {len(hours)} hourly counts: {t_series:.2f} s ({found} alarms)")
+    found, t = timed(lambda: sum(len(detect_spikes(s, freq="H")) for s in series.values()))
+    print(f"spikes, 50 series x {len(hours)} hourly counts: {t} ({found} alarms)")
     # Same data as raw (timestamp, group) rows, the shape the database hands over.
     stamps = np.concatenate([np.repeat(hours.values, s.to_numpy()) for s in series.values()])
     keys = np.concatenate([np.full(int(s.sum()), g) for g, s in series.items()])
-    t0 = time.perf_counter()
-    result = detect_spikes_by_group(zip(stamps, keys, strict=True), freq="H")
-    t_rows = time.perf_counter() - t0
-    print(f"spikes by group from {len(stamps):,} rows: {t_rows:.2f} s "
+    result, t = timed(lambda: detect_spikes_by_group(zip(stamps, keys, strict=True), freq="H"))
+    print(f"spikes by group from {len(stamps):,} rows: {t} "
           f"({sum(map(len, result.values()))} alarms)")
-    t0 = time.perf_counter()
     days = {g: s.resample("D").sum() for g, s in series.items()}
-    found = sum(len(detect_spikes(s, freq="D")) for s in days.values())
-    print(f"spikes, 50 series x {len(days[0])} daily counts: {time.perf_counter() - t0:.2f} s")
+    found, t = timed(lambda: sum(len(detect_spikes(s, freq="D")) for s in days.values()))
+    print(f"spikes, 50 series x {len(days[0])} daily counts: {t} ({found} alarms)")
 
 
 def bench_themes(n: int = 10_000) -> None:
@@ -71,13 +77,11 @@ def bench_themes(n: int = 10_000) -> None:
     start = pd.Timestamp("2024-01-01")
     items = [(int(i), texts[i], start + pd.Timedelta(hours=int(j))) for j, i in enumerate(pick)]
     chars = sum(len(t) for _, t, _ in items)
-    t0 = time.perf_counter()
-    themes = find_themes(items)
+    themes, t = timed(lambda: find_themes(items))
     print(f"themes, {len(items):,} real texts ({chars / len(items):.0f} chars avg, en+ru): "
-          f"{time.perf_counter() - t0:.1f} s, k={len(themes)}")
-    t0 = time.perf_counter()
-    find_themes(items, k=10)
-    print(f"themes, same texts, k=10 fixed: {time.perf_counter() - t0:.1f} s")
+          f"{t}, k={len(themes)}")
+    _, t = timed(lambda: find_themes(items, k=10))
+    print(f"themes, same texts, k=10 fixed: {t}")
 
 
 if __name__ == "__main__":
