@@ -212,7 +212,7 @@ def detect_spikes_by_group(
     by_key: dict[Hashable, list[pd.Timestamp]] = defaultdict(list)
     all_ts: list[pd.Timestamp] = []
     for ts, key in rows:
-        if ts is None or (isinstance(ts, float) and np.isnan(ts)) or ts is pd.NaT:
+        if ts is None or pd.isna(ts):
             continue
         by_key[key].append(ts)
         all_ts.append(ts)

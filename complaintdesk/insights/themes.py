@@ -268,6 +268,7 @@ def find_themes(
 
     `previous` is the list returned for the previous period: themes without a match above
     `new_threshold` (cosine of term signatures) are new; matched ones get growth = size ratio.
+    Trend buckets are in UTC (aware timestamps are converted, naive ones taken as UTC).
     """
     ids = [it[0] for it in items]
     cleaned = [_clean(it[1] or "") for it in items]
