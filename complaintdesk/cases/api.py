@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from complaintdesk.accounts import permissions
@@ -203,7 +203,7 @@ def create_case(request: HttpRequest, payload: CaseIn):
     )
     case, created = services.create_case(data=data, actor=user, idempotency_key=key)
     case = Case.objects.select_related(*_CASE_RELATED).get(pk=case.pk)
-    return (201 if created else 200), case_out(case, user)
+    return Status(201 if created else 200, case_out(case, user))
 
 
 @router.get("/cases", response=CasePage, summary="List cases you can see")
@@ -343,7 +343,7 @@ def post_message(request: HttpRequest, reference: str, payload: MessageIn):
     case = _case_for(request, reference)
     message = services.add_message(case=case, body=payload.body, direction=payload.direction,
                                    actor=_user(request))
-    return 201, _message_out(message)
+    return Status(201, _message_out(message))
 
 
 def _message_out(m: Message) -> dict:
@@ -481,7 +481,7 @@ def _incident_out(incident: Incident) -> dict:
 def post_incident(request: HttpRequest, payload: IncidentIn):
     incident = services.create_incident(title=payload.title, description=payload.description,
                                         actor=_user(request))
-    return 201, _incident_out(incident)
+    return Status(201, _incident_out(incident))
 
 
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -37,8 +38,11 @@ from complaintdesk.cases.models import (
     ResonanceSource,
     Topic,
 )
+from complaintdesk.lib import configcache
 from complaintdesk.lib.errors import DomainError, InvalidInput
 from complaintdesk.sla.services import apply_deadlines
+
+configcache.watch(Queue, Topic, HandlingCostRate)
 
 # ---------------------------------------------------------------- helpers
 
@@ -70,7 +74,7 @@ def record(
 
 
 def _jsonable(value):
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def _authorize(actor: User | None, case: Case, capability: str) -> None:
@@ -81,7 +85,7 @@ def _authorize(actor: User | None, case: Case, capability: str) -> None:
 
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock, so two people acting at once serialise."""
-    return Case.objects.select_for_update().select_related("queue", "customer", "policy").get(
+    return Case.objects.select_for_update(of=("self",)).select_related("queue", "customer", "policy").get(
         pk=case.pk
     )
 
@@ -222,25 +226,32 @@ def _validate_new_case(data: NewCase) -> None:
 
 def route_queue(*, kind: str, resonance: bool, explicit: str = "") -> Queue:
     """Explicit queue, else resonance → special group, claim → claims department, else 1st line."""
+    queues = configcache.cached("queues", lambda: list(Queue.objects.order_by("pk")))
     if explicit:
-        queue = Queue.objects.filter(code=explicit).first()
-        if queue is None:
+        found = [q for q in queues if q.code == explicit]
+        if not found:
             raise InvalidInput(f"queue: there is no queue '{explicit}'")
-        return queue
+        return found[0]
     line = Line.SPECIAL if resonance else Line.CLAIMS if kind == Kind.CLAIM else Line.FIRST
-    queue = (
-        Queue.objects.filter(line=line).order_by("pk").first()
-        or Queue.objects.filter(line=Line.FIRST).order_by("pk").first()
-        or Queue.objects.order_by("pk").first()
+    for wanted in (line, Line.FIRST, None):
+        for queue in queues:
+            if wanted is None or queue.line == wanted:
+                return queue
+    raise DomainError("No queue is configured yet; an administrator must create one.")
+
+
+def _topic(code: str) -> Topic | None:
+    topics = configcache.cached(
+        "topics", lambda: {t.code: t for t in Topic.objects.select_related("parent")}
     )
-    if queue is None:
-        raise DomainError("No queue is configured yet; an administrator must create one.")
-    return queue
+    return topics.get(code)
 
 
 def _handling_cost(channel: str) -> Decimal:
-    rate = HandlingCostRate.objects.filter(channel=channel).values_list("amount", flat=True).first()
-    return rate if rate is not None else Decimal("0")
+    rates = configcache.cached(
+        "cost-rates", lambda: dict(HandlingCostRate.objects.values_list("channel", "amount"))
+    )
+    return rates.get(channel, Decimal("0"))
 
 
 def create_case(
@@ -299,7 +310,7 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
     now = timezone.now()
     topic = None
     if data.topic:
-        topic = Topic.objects.filter(code=data.topic).first()
+        topic = _topic(data.topic)
         if topic is None:
             raise InvalidInput(f"topic: there is no topic '{data.topic}'")
     resonance = bool(data.resonance_source)
@@ -335,15 +346,12 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
     case.reference = f"CD-{case.received_at.year}-{case.pk:06d}"
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
 
+    # One event carries the first deadlines too: imports write thousands of these.
     record(case, EventType.CREATED, actor=actor, after={
         "status": case.status, "kind": case.kind, "queue": queue.code,
-        "channel": case.channel,
+        "channel": case.channel, "acknowledge_by": case.acknowledge_by,
+        "resolve_by": case.resolve_by, "policy": case.policy.name if case.policy else None,
     }, source=data.source or None, **data.extra)
-    if case.resolve_by is not None:
-        record(case, EventType.SLA_SET, actor=None, after={
-            "acknowledge_by": case.acknowledge_by, "resolve_by": case.resolve_by,
-            "policy": case.policy.name if case.policy else None,
-        })
     if resonance:
         record(case, EventType.RESONANCE, actor=actor, after={"source": data.resonance_source})
     if notify and history is None and case.acknowledged_at is None:

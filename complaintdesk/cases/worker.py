@@ -41,9 +41,9 @@ def default_worker_id() -> str:
 
 def run_pass(*, worker_id: str, now: datetime | None = None, batch: int = 100) -> PassReport:
     report = PassReport()
-    now = now or timezone.now()
-    check_deadlines(worker_id=worker_id, now=now, batch=batch, report=report)
-    deliver_outbox(worker_id=worker_id, now=now, batch=batch, report=report)
+    check_deadlines(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
+    # A fresh clock here, so alerts the deadline step just queued go out in this same pass.
+    deliver_outbox(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     return report
 
 

@@ -1,56 +1,33 @@
 """Deadlines for a case: pick the policy, run the pure clock maths, store the columns."""
 
-import threading
-import time as _time
 from datetime import datetime, timedelta
 
-from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
+from complaintdesk.lib import configcache
 from complaintdesk.sla import business_time as bt
 from complaintdesk.sla.models import Calendar, Holiday, Policy
 
-# Calendars change rarely and every case creation needs one; caching them per process
-# keeps creation at one policy query. Admin edits clear it here and other processes
-# pick them up within the TTL.
-_CACHE_TTL = 60.0
-_calendar_cache: dict[int, tuple[float, bt.WorkCalendar]] = {}
-_cache_lock = threading.Lock()
-
-
-@receiver([post_save, post_delete], sender=Calendar)
-@receiver([post_save, post_delete], sender=Holiday)
-def _forget_calendars(**_kwargs) -> None:
-    with _cache_lock:
-        _calendar_cache.clear()
+configcache.watch(Calendar, Holiday, Policy)
 
 
 def work_calendar(calendar: Calendar) -> bt.WorkCalendar:
-    now = _time.monotonic()
-    with _cache_lock:
-        hit = _calendar_cache.get(calendar.pk)
-        if hit and now - hit[0] < _CACHE_TTL:
-            return hit[1]
-    value = calendar.to_work_calendar()
-    with _cache_lock:
-        _calendar_cache[calendar.pk] = (now, value)
-    return value
+    return configcache.cached(f"calendar:{calendar.pk}", calendar.to_work_calendar)
+
+
+def _active_policies() -> list[Policy]:
+    return list(Policy.objects.filter(active=True).select_related("calendar", "topic"))
 
 
 def select_policy(case) -> Policy | None:
     """The most specific active policy matching the case (blank fields match anything)."""
-    topic_ids = [t for t in (case.topic_id, case.topic.parent_id if case.topic_id else None) if t]
-    candidates = (
-        Policy.objects.filter(active=True)
-        .filter(Q(kind="") | Q(kind=case.kind))
-        .filter(Q(channel="") | Q(channel=case.channel))
-        .filter(Q(priority="") | Q(priority=case.priority))
-        .filter(Q(topic__isnull=True) | Q(topic_id__in=topic_ids))
-        .select_related("calendar")
-    )
+    topic_ids = {case.topic_id, case.topic.parent_id if case.topic_id else None} - {None}
     best = None
-    for policy in candidates:
+    for policy in configcache.cached("policies", _active_policies):
+        if not (
+            policy.kind in ("", case.kind) and policy.channel in ("", case.channel)
+            and policy.priority in ("", case.priority)
+            and (policy.topic_id is None or policy.topic_id in topic_ids)
+        ):
+            continue
         # A level-2 topic match beats its level-1 parent's.
         key = (policy.specificity, policy.topic_id == case.topic_id, -policy.pk)
         if best is None or key > best[0]:

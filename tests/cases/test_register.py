@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.utils.dateparse import parse_datetime
 
 from complaintdesk.cases import services
 from complaintdesk.cases.models import Case, Event, EventType, Outbox
@@ -64,7 +65,8 @@ def test_regulator_referral_gets_fifteen_business_days_across_march_8_holiday(ma
 def test_creation_writes_created_and_deadline_events_and_queues_an_acknowledgement(make_case):
     case = make_case()
     types = list(case.events.values_list("type", flat=True))
-    assert types == [EventType.CREATED, EventType.SLA_SET]
+    assert types == [EventType.CREATED]
+    assert parse_datetime(case.events.get().after["resolve_by"]) == case.resolve_by
     ack = Outbox.objects.get(case=case)
     assert ack.purpose == "ack" and ack.recipient == "ivan@example.com"
     assert case.reference in ack.subject

@@ -1,0 +1,224 @@
+"""Import a register of cases from CSV or XLSX through a column mapping.
+
+Each row goes through services.create_case in its own savepoint: a bad row is reported by
+number and skipped, the good ones are kept, and a row imported before is not imported again.
+"""
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from complaintdesk.cases import services
+from complaintdesk.cases.models import Case, Message
+from complaintdesk.lib.errors import DomainError
+
+MAPPINGS_DIR = Path(__file__).parent / "mappings"
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+class ImportFileError(Exception):
+    """The file or mapping as a whole cannot be read."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped_existing: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.skipped_existing + len(self.errors)
+
+
+def load_mapping(name_or_path: str) -> dict:
+    path = Path(name_or_path)
+    if not path.exists():
+        path = MAPPINGS_DIR / f"{name_or_path}.json"
+    if not path.exists():
+        shipped = ", ".join(sorted(p.stem for p in MAPPINGS_DIR.glob("*.json")))
+        raise ImportFileError(f"No mapping '{name_or_path}': give a JSON file or one of {shipped}")
+    mapping = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("source", "id", "text", "received_at"):
+        if key not in mapping:
+            raise ImportFileError(f"Mapping {path.name} lacks '{key}'")
+    return mapping
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]], int]:
+    """Header, (row number as a person sees it, values) pairs, and the row count."""
+    if not path.exists():
+        raise ImportFileError(f"No file {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = book.active
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows)]
+        total = max(0, (sheet.max_row or 1) - 1)
+
+        def xlsx_rows():
+            for number, values in enumerate(rows, start=2):
+                if values and any(v not in (None, "") for v in values):
+                    yield number, dict(zip(header, values, strict=False))
+            book.close()
+
+        return header, xlsx_rows(), total
+    handle = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.DictReader(handle)
+    header = [h.strip() for h in reader.fieldnames or []]
+    total = sum(1 for _ in path.open(encoding="utf-8-sig")) - 1
+
+    def csv_rows():
+        with handle:
+            for number, values in enumerate(reader, start=2):
+                yield number, {k.strip(): v for k, v in values.items() if k is not None}
+
+    return header, csv_rows(), total
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _render(spec: str, row: dict) -> str:
+    """A column name, or a template of {Column} placeholders (empty if every one is empty)."""
+    if "{" not in spec:
+        return _text(row.get(spec))
+    names = _PLACEHOLDER.findall(spec)
+    if not any(_text(row.get(n)) for n in names):
+        return ""
+    rendered = _PLACEHOLDER.sub(lambda m: _text(row.get(m.group(1))), spec)
+    return re.sub(r"\s*\.\s*\.$|[\s.:]+$", "", rendered).strip()
+
+
+def _choice(spec: dict | None, row: dict) -> str:
+    if not spec:
+        return ""
+    raw = _text(row.get(spec["column"])) if "column" in spec else ""
+    return spec.get("map", {}).get(raw, spec.get("default", raw))
+
+
+def _datetime(spec: dict, row: dict) -> datetime:
+    raw = row.get(spec["column"])
+    zone = ZoneInfo(spec.get("tz", "UTC"))
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=zone)
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, 12, tzinfo=zone)
+    text = _text(raw)
+    if not text:
+        raise ValueError(f"{spec['column']}: empty date")
+    for fmt in spec.get("formats", ["%Y-%m-%d"]):
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if fmt.count("%H") == 0:
+            parsed = parsed.replace(hour=12)  # a date alone: midday keeps it on that date
+        return parsed.replace(tzinfo=zone)
+    raise ValueError(f"{spec['column']}: '{text}' is not a date ({', '.join(spec['formats'])})")
+
+
+def row_to_case(mapping: dict, row: dict) -> tuple[services.NewCase, str]:
+    """The NewCase for a row, and the source's reply text if any."""
+    source_id = _text(row.get(mapping["id"]))
+    if not source_id:
+        raise ValueError(f"{mapping['id']}: empty id")
+    text = next((t for t in (_render(s, row) for s in mapping["text"]) if t), "")
+    if not text:
+        raise ValueError("no text in any of " + ", ".join(mapping["text"]))
+    received_at = _datetime(mapping["received_at"], row)
+    status = _choice(mapping.get("status"), row) or ""
+    history = None
+    if status:
+        decision = _choice(mapping.get("decision"), row)
+        history = services.HistoricalOutcome(
+            status=status,
+            decision=decision,
+            decided_at=received_at if decision else None,
+            closed_at=received_at if status == "closed" else None,
+            customer_accepted=_choice(mapping.get("customer_accepted"), row) or "unknown",
+        )
+    data = services.NewCase(
+        channel=_choice(mapping.get("channel"), row) or "api",
+        text=text,
+        subject=_render(mapping.get("subject", ""), row)[:300],
+        received_at=received_at,
+        customer_name=_render(mapping.get("customer_name", ""), row),
+        customer_external_id=_render(mapping.get("customer_external_id", ""), row),
+        kind=_choice(mapping.get("kind"), row) or "unclassified",
+        product=_render(mapping.get("product", ""), row),
+        language=mapping.get("language", ""),
+        source=mapping["source"],
+        source_id=source_id,
+        history=history,
+        extra={"row": {c: _text(row.get(c)) for c in mapping.get("extra", [])}},
+    )
+    return data, _render(mapping.get("reply", ""), row)
+
+
+def import_file(
+    path: Path,
+    *,
+    mapping: dict,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    _, rows, _ = read_rows(path)
+    report = ImportReport()
+    seen = set(
+        Case.objects.filter(source=mapping["source"]).values_list("source_id", flat=True)
+    )
+    batch: list[tuple[int, dict]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= _BATCH_ROWS:
+            _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
+            batch = []
+    _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
+    return report
+
+
+# Rows commit in batches (one fsync per batch, not per row); each row still has its own
+# savepoint, so a bad row never takes its neighbours with it.
+_BATCH_ROWS = 500
+
+
+@transaction.atomic
+def _import_batch(batch, *, mapping, seen, report, progress) -> None:
+    for number, row in batch:
+        try:
+            data, reply = row_to_case(mapping, row)
+            if data.source_id in seen:
+                report.skipped_existing += 1
+                continue
+            with transaction.atomic():
+                case, created = services.create_case(data=data, actor=None, notify=False)
+                if created and reply:
+                    # The organisation's historical answer, kept as data: nothing is sent.
+                    Message.objects.create(case=case, direction=Message.Direction.OUT,
+                                           channel=case.channel, author_label="imported",
+                                           body=reply, created_at=case.received_at)
+            seen.add(data.source_id)
+            if created:
+                report.created += 1
+            else:
+                report.skipped_existing += 1
+        except (ValueError, DomainError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else str(exc)
+            report.errors.append((number, detail))
+        finally:
+            if progress is not None:
+                progress(1)

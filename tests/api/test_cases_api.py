@@ -1,0 +1,158 @@
+"""The REST API: creation, idempotency, filters, transitions, problem details, permissions."""
+
+import json
+
+import pytest
+
+from complaintdesk.cases.models import Case
+
+BODY = {
+    "channel": "web",
+    "text": "Банкомат не зачислил 600 рублей, верните деньги",
+    "kind": "claim",
+    "amount_claimed": "600.00",
+    "currency": "RUB",
+    "remedy_sought": "money_back",
+    "customer": {"name": "Пётр", "email": "petr@example.com"},
+}
+
+
+def test_create_returns_201_with_reference_deadlines_and_token(api_as, owner):
+    response = api_as(owner).post("/cases", BODY)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["reference"].startswith("CD-") and body["kind"] == "claim"
+    assert body["queue"] == "claims" and body["status"] == "received"
+    assert body["acknowledge_by"] and body["resolve_by"] and body["public_token"]
+
+
+def test_retry_with_the_same_idempotency_key_returns_the_same_case(api_as, owner):
+    client = api_as(owner)
+    first = client.post("/cases", BODY, **{"Idempotency-Key": "abc-1"})
+    again = client.post("/cases", BODY, **{"Idempotency-Key": "abc-1"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["reference"] == again.json()["reference"]
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize(("raw", "fragment"), [
+    ('{"text": "x", ', "not valid JSON"),
+    (json.dumps({**BODY, "colour": "red"}), "colour: unknown field"),
+    (json.dumps({**BODY, "kind": "rant"}), "kind"),
+    (json.dumps({**BODY, "received_at": "yesterday"}), "received_at"),
+    (json.dumps({**BODY, "amount_claimed": "-5"}), "amount_claimed"),
+    (json.dumps({k: v for k, v in BODY.items() if k != "text"}), "text: required"),
+])
+def test_bad_requests_get_problem_details_and_store_nothing(api_as, owner, raw, fragment):
+    response = api_as(owner).post("/cases", raw=raw)
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == response.status_code and fragment in problem["detail"]
+    assert Case.objects.count() == 0
+
+
+def test_oversized_body_is_413(api_as, owner, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_as(owner).post("/cases", {**BODY, "text": "x" * 5000})
+    assert response.status_code == 413 and Case.objects.count() == 0
+
+
+def test_missing_token_is_401_problem(client, queues):
+    response = client.get("/api/v1/cases")
+    assert response.status_code == 401 and "Bearer" in response.json()["detail"]
+
+
+def test_illegal_transition_is_409_naming_the_allowed_ones(api_as, owner):
+    ref = api_as(owner).post("/cases", BODY).json()["reference"]
+    response = api_as(owner).post(f"/cases/{ref}/transitions", {"to": "closed"})
+    assert response.status_code == 409
+    assert response.json()["allowed"] == ["acknowledged", "assessment"]
+
+
+def test_full_claim_flow_over_the_api(api_as, owner, specialist):
+    client = api_as(specialist)
+    ref = client.post("/cases", BODY).json()["reference"]
+    assert client.post(f"/cases/{ref}/assign", {"assignee": "sofia"}).json()["assignee"] == "sofia"
+    for status in ("assessment", "investigation"):
+        assert client.post(f"/cases/{ref}/transitions", {"to": status}).status_code == 200
+    decided = client.post(f"/cases/{ref}/decision",
+                          {"outcome": "upheld", "amount_paid": "600", "text": "Refunded"})
+    assert decided.status_code == 200 and decided.json()["decision"]["amount_paid"] == "600.00"
+    closed = client.post(f"/cases/{ref}/transitions", {"to": "closed", "customer_accepted": "yes"})
+    assert closed.json()["status"] == "closed" and closed.json()["customer_accepted"] == "yes"
+    types = [e["type"] for e in client.get(f"/cases/{ref}/timeline").json()]
+    assert types[0] == "created" and "decision" in types
+
+
+def test_list_filters_by_kind_and_text_and_pages(api_as, owner):
+    client = api_as(owner)
+    for i in range(3):
+        client.post("/cases", {**BODY, "text": f"ATM problem {i}"})
+    client.post("/cases", {**BODY, "kind": "complaint", "text": "rude staff", "amount_claimed": None,
+                           "currency": ""})
+    page = client.get("/cases", kind="claim", limit=2).json()
+    assert page["count"] == 3 and len(page["items"]) == 2
+    assert client.get("/cases", q="rude").json()["count"] == 1
+
+
+def test_outsider_sees_no_first_line_cases_and_gets_403_on_one(api_as, owner, outsider):
+    ref = api_as(owner).post("/cases", BODY).json()["reference"]
+    client = api_as(outsider)
+    assert client.get("/cases").json()["count"] == 0
+    assert client.get(f"/cases/{ref}").status_code == 403
+
+
+def test_analyst_sees_personal_data_masked(api_as, owner, analyst):
+    ref = api_as(owner).post("/cases", BODY).json()["reference"]
+    customer = api_as(analyst).get(f"/cases/{ref}").json()["customer"]
+    assert customer["email"] == "p***@example.com" and "Пётр" not in customer["name"]
+
+
+def test_analyst_cannot_change_a_case(api_as, owner, analyst):
+    ref = api_as(owner).post("/cases", BODY).json()["reference"]
+    assert api_as(analyst).post(f"/cases/{ref}/transitions", {"to": "assessment"}).status_code == 403
+
+
+def test_public_status_shows_decision_and_no_internal_notes(api_as, owner, client):
+    created = api_as(owner).post("/cases", BODY).json()
+    ref, token = created["reference"], created["public_token"]
+    api_as(owner).post(f"/cases/{ref}/messages", {"body": "internal only", "direction": "note"})
+    api_as(owner).post(f"/cases/{ref}/messages", {"body": "We are looking into it"})
+    body = client.get(f"/api/v1/public/cases/{ref}", {"token": token}).json()
+    assert body["stage"] == "received"
+    texts = [m["body"] for m in body["messages"]]
+    assert "We are looking into it" in texts and "internal only" not in texts
+
+
+def test_public_status_wrong_token_and_unknown_reference_look_the_same(api_as, owner, client):
+    ref = api_as(owner).post("/cases", BODY).json()["reference"]
+    wrong = client.get(f"/api/v1/public/cases/{ref}", {"token": "nope"})
+    unknown = client.get("/api/v1/public/cases/CD-2026-999999", {"token": "nope"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+
+
+def test_public_status_is_rate_limited(client, queues):
+    codes = [client.get("/api/v1/public/cases/CD-1", {"token": "x"}).status_code
+             for _ in range(35)]
+    assert codes.count(429) >= 5
+
+
+def test_incident_links_cases_and_answers_them_all(api_as, owner):
+    client = api_as(owner)
+    refs = [client.post("/cases", {**BODY, "kind": "complaint", "amount_claimed": None,
+                                   "currency": "", "text": f"app down {i}"}).json()["reference"]
+            for i in range(2)]
+    incident = client.post("/incidents", {"title": "App outage"}).json()
+    linked = client.post(f"/incidents/{incident['id']}/cases", {"references": refs + ["CD-0"]})
+    assert linked.json()["done"] == refs and "CD-0" in linked.json()["failed"]
+    answered = client.post(f"/incidents/{incident['id']}/answer",
+                           {"body": "Fixed now", "resolve": True}).json()
+    assert sorted(answered["closed"]) == sorted(refs)
+
+
+def test_openapi_schema_is_served(client, queues):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/cases" in schema["paths"]
+    assert client.get("/api/v1/docs").status_code == 200
