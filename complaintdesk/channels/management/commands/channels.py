@@ -63,7 +63,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
         while True:
-            close_old_connections()
+            if not once:
+                close_old_connections()  # a long-running loop must not hold a dead connection
             try:
                 handled = telegram.poll_once(timeout=0 if once else timeout)
             except DeliveryError as exc:
