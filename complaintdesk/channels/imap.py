@@ -23,7 +23,7 @@ from complaintdesk.cases.models import Case, Channel, Customer, Outbox
 from complaintdesk.cases.services import normalise_email
 from complaintdesk.channels import inbound
 from complaintdesk.channels.base import our_domain
-from complaintdesk.channels.models import InboundRecord, Mailbox
+from complaintdesk.channels.models import ChannelState, InboundRecord, Mailbox
 from complaintdesk.channels.text import html_to_text
 
 log = logging.getLogger("complaintdesk.channels.imap")
@@ -50,18 +50,17 @@ class ParsedMail:
 def parse(raw: bytes) -> tuple[EmailMessage, ParsedMail]:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     ids = MSGID_RE.findall(str(msg.get("Message-ID", "") or ""))
-    name, addr = parseaddr(str(msg.get("Reply-To") or msg.get("From") or ""))
+    # The customer is who the mail is From (replies go there too; Reply-To is not trusted
+    # with a case's correspondence).
     from_name, from_addr = parseaddr(str(msg.get("From") or ""))
-    # Replies go to Reply-To when present, but the person is the one in From.
-    addr = addr or from_addr
     thread_ids = MSGID_RE.findall(str(msg.get("In-Reply-To", "") or ""))
     # Newest first: References lists the thread oldest to newest.
     thread_ids += list(reversed(MSGID_RE.findall(str(msg.get("References", "") or ""))))
     lang = str(msg.get("Content-Language", "") or "").split(",")[0].strip()[:2].lower()
     return msg, ParsedMail(
         message_id=ids[0] if ids else "",
-        from_name=from_name or name,
-        from_addr=normalise_email(addr),
+        from_name=from_name,
+        from_addr=normalise_email(from_addr),
         subject=re.sub(r"\s+", " ", str(msg.get("Subject", "") or "")).strip(),
         text=_body_text(msg),
         thread_ids=list(dict.fromkeys(thread_ids)),
@@ -180,6 +179,16 @@ def find_thread(mail: ParsedMail, customer: Customer | None) -> Case | None:
     return inbound.case_by_reference(mail.subject, customer)
 
 
+def may_continue(case: Case, sender: str) -> bool:
+    """Only the case's own correspondent continues it: otherwise a stranger quoting a (guessable)
+    Message-ID would become the address the operators' replies go to."""
+    from complaintdesk.channels.models import ChannelLink
+
+    if sender and sender == normalise_email(case.customer.email):
+        return True
+    return ChannelLink.objects.filter(case=case, channel=CHANNEL, address=sender).exists()
+
+
 # ---------------------------------------------------------------- one mail
 
 
@@ -201,6 +210,10 @@ def handle_mail(
                               detail={"from": mail.from_addr, "subject": mail.subject[:200]})
     customer = Customer.objects.filter(email=mail.from_addr).order_by("pk").first()
     case = find_thread(mail, customer)
+    detail = {"mailbox": mailbox.pk if mailbox else None, "subject": mail.subject[:200]}
+    if case is not None and not may_continue(case, mail.from_addr):
+        detail["claimed_thread"] = case.reference  # a new case, for a person to look at
+        case = None
     text = strip_quoted(mail.text) if case is not None else mail.text
     to = [normalise_email(a) for _, a in getaddresses(msg.get_all("To", []) or [])]
     return inbound.receive(inbound.Incoming(
@@ -210,8 +223,7 @@ def handle_mail(
         language=mail.language, queue=mailbox.queue if mailbox else None,
         continue_case=case, thread_key=mail.message_id, files=mail.files,
         link_meta={"mailbox": mailbox.pk} if mailbox else {},
-        detail={"mailbox": mailbox.pk if mailbox else None, "to": to[:5],
-                "subject": mail.subject[:200]},
+        detail={**detail, "to": to[:5]},
     ))
 
 
@@ -260,9 +272,21 @@ def poll_mailbox(
             raise imaplib.IMAP4.error(f"cannot select folder {mailbox.folder!r}")
         uidvalidity = (conn.response("UIDVALIDITY")[1] or [b"0"])[0]
         uidvalidity = uidvalidity.decode() if isinstance(uidvalidity, bytes) else str(uidvalidity)
-        typ, data = conn.uid("SEARCH", None, "UNSEEN")
-        uids = (data[0] or b"").split() if typ == "OK" and data else []
-        for uid in uids[:limit]:
+        # Unseen mail, and anything above the last UID we processed: a person reading the
+        # mailbox in a mail client (which marks it seen) must not hide it from us.
+        state = f"imap:{mailbox.pk}:{uidvalidity}"
+        water = int(ChannelState.objects.filter(name=state).values_list("value", flat=True)
+                    .first() or 0)
+        criteria = f"(OR UNSEEN UID {water + 1}:*)" if water else "UNSEEN"
+        typ, data = conn.uid("SEARCH", None, criteria)
+        uids = sorted({int(u) for u in (data[0] or b"").split()}) if typ == "OK" and data else []
+        batch = [str(u).encode() for u in uids[:limit]]
+        if len(uids) <= limit:
+            uidnext = (conn.response("UIDNEXT")[1] or [None])[0]
+            if uidnext and int(uidnext) - 1 > water:
+                water = int(uidnext) - 1
+        lowest_failed = None
+        for uid in batch:
             typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((p[1] for p in fetched or [] if isinstance(p, tuple)), None)
             if typ != "OK" or raw is None:
@@ -274,6 +298,7 @@ def poll_mailbox(
             except Exception as exc:  # one bad mail must not stop the mailbox
                 log.exception("mailbox %s uid %s failed", mailbox.name, uid)
                 report.errors.append(f"{mailbox.name} uid {uid.decode()}: {exc}")
+                lowest_failed = lowest_failed or int(uid)
                 continue
             if result.duplicate:
                 report.skipped += 1
@@ -285,6 +310,10 @@ def poll_mailbox(
                 report.ignored += 1
             # Only now, with the record committed, is the mail marked as read.
             conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            water = max(water, int(uid))
+        if lowest_failed:  # try it again next time, even if someone marks it seen meanwhile
+            water = min(water, lowest_failed - 1)
+        ChannelState.objects.update_or_create(name=state, defaults={"value": str(water)})
     finally:
         try:
             conn.logout()

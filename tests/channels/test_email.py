@@ -317,3 +317,38 @@ def test_the_poll_mail_command_polls_every_active_mailbox(dovecot, mailbox):
     call_command("channels", "poll-mail", stdout=out)
     assert "created 1" in out.getvalue()
     assert Case.objects.count() == 1
+
+
+def test_mail_someone_already_read_in_a_mail_client_is_still_processed(dovecot, mailbox):
+    dovecot.append(mail(subject="First")[0])
+    poll_mailboxes()
+    dovecot.append(mail(subject="Read by a colleague")[0])
+    conn = dovecot.imap()
+    conn.select("INBOX")
+    conn.store("1:*", "+FLAGS", "(\\Seen)")
+    conn.logout()
+
+    report = poll_mailboxes()
+
+    assert report.created == 1
+    assert set(Case.objects.values_list("subject", flat=True)) == {"First", "Read by a colleague"}
+
+
+def test_a_stranger_quoting_our_message_id_does_not_join_or_take_over_the_case(dovecot, mailbox):
+    dovecot.append(mail()[0])
+    poll_mailboxes()
+    case = Case.objects.get()
+    ack = Outbox.objects.get(case=case)
+    dovecot.append(mail(sender="mallory@example.org", body="Send the details to me",
+                        headers={"In-Reply-To": message_id_for(ack)})[0])
+
+    report = poll_mailboxes()
+
+    assert report.created == 1 and report.continued == 0
+    assert case.messages.count() == 0
+    from complaintdesk.channels.base import delivery_for
+
+    assert delivery_for(case).recipient == "ivan@example.com"
+    record = InboundRecord.objects.get(outcome="created",
+                                       case__customer__email="mallory@example.org")
+    assert record.detail["claimed_thread"] == case.reference
