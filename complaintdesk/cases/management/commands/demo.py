@@ -95,7 +95,7 @@ class Command(BaseCommand):
 
     def _generated_cases(self, *, count: int, users: dict[str, User], rng: random.Random) -> None:
         now = timezone.now()
-        for i in range(count):
+        for _ in range(count):
             kind, topic, lang, text, has_amount, remedy = rng.choice(SAMPLES)
             amount = Decimal(rng.choice([150, 300, 600, 1200, 2500, 5000, 15000]))
             name = rng.choice(FIRST_NAMES)
