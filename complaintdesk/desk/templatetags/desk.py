@@ -1,0 +1,39 @@
+"""Template helpers of the workspace: role checks and money in the locale's format."""
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+from complaintdesk.accounts import permissions
+
+register = template.Library()
+
+
+@register.filter
+def can(user, capability: str) -> bool:
+    return permissions.can(user, capability)
+
+
+@register.simple_tag
+def money(amount, currency: str = "") -> str:
+    """600 → '600,00 RUB' in Russian, '600.00 RUB' in English (grouped, two decimals)."""
+    if amount is None or amount == "":
+        return "—"
+    return f"{floatformat(amount, '2g')} {currency}".strip()
+
+
+@register.filter
+def event_summary(event) -> str:
+    """One line for the timeline from an event's before/after."""
+    parts = []
+    before, after = event.before or {}, event.after or {}
+    for key, value in after.items():
+        if value in (None, "", [], {}):
+            continue
+        old = before.get(key)
+        parts.append(f"{key}: {old} → {value}" if old not in (None, "") else f"{key}: {value}")
+    if excerpt := (event.data or {}).get("excerpt"):
+        parts.append(f"«{excerpt[:80]}»")
+    if reason := (event.data or {}).get("reason"):
+        parts.append(str(reason))
+    return "; ".join(parts)
+
