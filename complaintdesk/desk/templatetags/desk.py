@@ -2,6 +2,8 @@
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 
 from complaintdesk.accounts import permissions
 
@@ -21,15 +23,24 @@ def money(amount, currency: str = "") -> str:
     return f"{floatformat(amount, '2g')} {currency}".strip()
 
 
+def _readable(value):
+    # Events store datetimes as ISO text; show them as the reader's locale writes dates.
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
+        moment = parse_datetime(value)
+        if moment is not None:
+            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return value
+
+
 @register.filter
 def event_summary(event) -> str:
     """One line for the timeline from an event's before/after."""
     parts = []
     before, after = event.before or {}, event.after or {}
-    for key, value in after.items():
-        if value in (None, "", [], {}):
+    for key, raw in after.items():
+        if raw in (None, "", [], {}):
             continue
-        old = before.get(key)
+        value, old = _readable(raw), _readable(before.get(key))
         parts.append(f"{key}: {old} → {value}" if old not in (None, "") else f"{key}: {value}")
     if excerpt := (event.data or {}).get("excerpt"):
         parts.append(f"«{excerpt[:80]}»")
