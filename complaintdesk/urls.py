@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("desk/", include("complaintdesk.desk.urls")),
+    path("channels/", include("complaintdesk.channels.urls")),
     path("", include("complaintdesk.portal.urls")),
 ]

@@ -1,0 +1,310 @@
+"""Inbound e-mail: poll every active Mailbox over IMAP and turn each new mail into a case or a
+message on its case, exactly once.
+
+Order per mail: fetch with BODY.PEEK (leaves it unseen) → InboundRecord + case/message in one
+transaction → only then STORE \\Seen. A worker that dies anywhere in between leaves the mail
+unseen; the next poll finds its InboundRecord and only marks it seen.
+"""
+
+import imaplib
+import logging
+import re
+import ssl
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+from django.conf import settings
+from django.utils import timezone
+
+from complaintdesk.cases.models import Case, Channel, Customer, Outbox
+from complaintdesk.cases.services import normalise_email
+from complaintdesk.channels import inbound
+from complaintdesk.channels.base import our_domain
+from complaintdesk.channels.models import InboundRecord, Mailbox
+from complaintdesk.channels.text import html_to_text
+
+log = logging.getLogger("complaintdesk.channels.imap")
+
+CHANNEL = "email"
+MSGID_RE = re.compile(r"<[^<>\s]+>")
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    from_name: str
+    from_addr: str
+    subject: str
+    text: str
+    thread_ids: list[str]
+    files: list[inbound.IncomingFile] = field(default_factory=list)
+    language: str = ""
+
+
+def parse(raw: bytes) -> tuple[EmailMessage, ParsedMail]:
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    ids = MSGID_RE.findall(str(msg.get("Message-ID", "") or ""))
+    name, addr = parseaddr(str(msg.get("Reply-To") or msg.get("From") or ""))
+    from_name, from_addr = parseaddr(str(msg.get("From") or ""))
+    # Replies go to Reply-To when present, but the person is the one in From.
+    addr = addr or from_addr
+    thread_ids = MSGID_RE.findall(str(msg.get("In-Reply-To", "") or ""))
+    # Newest first: References lists the thread oldest to newest.
+    thread_ids += list(reversed(MSGID_RE.findall(str(msg.get("References", "") or ""))))
+    lang = str(msg.get("Content-Language", "") or "").split(",")[0].strip()[:2].lower()
+    return msg, ParsedMail(
+        message_id=ids[0] if ids else "",
+        from_name=from_name or name,
+        from_addr=normalise_email(addr),
+        subject=re.sub(r"\s+", " ", str(msg.get("Subject", "") or "")).strip(),
+        text=_body_text(msg),
+        thread_ids=list(dict.fromkeys(thread_ids)),
+        files=_files(msg),
+        language=lang if lang in {"ru", "en"} else "",
+    )
+
+
+def _body_text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        content = payload.decode("utf-8", errors="replace")
+    if not isinstance(content, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        return html_to_text(content)
+    return content.replace("\r\n", "\n").strip()
+
+
+def _files(msg: EmailMessage) -> list[inbound.IncomingFile]:
+    files = []
+    for part in msg.iter_attachments():
+        if part.is_multipart():
+            continue
+        data = part.get_payload(decode=True) or b""
+        name = part.get_filename() or f"attachment-{len(files) + 1}"
+        files.append(inbound.IncomingFile(filename=name, content_type=part.get_content_type(),
+                                          data=data))
+    return files
+
+
+_QUOTE_HEAD = re.compile(
+    r"^(On .{5,200} wrote:|.{0,120}\d{4}.{0,80}(написал|пишет)\S*:"
+    r"|-{2,}\s*Original Message\s*-{2,})\s*$",
+    re.I | re.M,
+)
+
+
+def strip_quoted(text: str) -> str:
+    """The customer's new words in a reply: drop the quoted thread below them."""
+    head = _QUOTE_HEAD.search(text)
+    if head and text[: head.start()].strip():
+        text = text[: head.start()]
+    lines = text.rstrip().splitlines()
+    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
+        lines.pop()
+    return "\n".join(lines).strip() or text.strip()
+
+
+# ---------------------------------------------------------------- what not to turn into cases
+
+
+def screen(msg: EmailMessage, mail: ParsedMail, mailbox: Mailbox | None) -> str | None:
+    """An InboundRecord outcome for mail that must not become a case, else None."""
+    auto = str(msg.get("Auto-Submitted", "") or "").strip().lower()
+    if auto and auto != "no":
+        return InboundRecord.Outcome.AUTOREPLY
+    if any(msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response")):
+        return InboundRecord.Outcome.AUTOREPLY
+    if str(msg.get("Precedence", "") or "").strip().lower() in {"bulk", "junk", "list",
+                                                                "auto_reply"}:
+        return InboundRecord.Outcome.AUTOREPLY
+    if msg.get_content_type() == "multipart/report":
+        return InboundRecord.Outcome.BOUNCE
+    local = mail.from_addr.partition("@")[0]
+    if not mail.from_addr or local in {"mailer-daemon", "postmaster"}:
+        return InboundRecord.Outcome.BOUNCE
+    if str(msg.get("Return-Path", "") or "").strip() == "<>" and "delivery" in mail.subject.lower():
+        return InboundRecord.Outcome.BOUNCE
+    ours = {normalise_email(settings.DEFAULT_FROM_EMAIL.rpartition("<")[2].strip(">"))}
+    if mailbox is not None:
+        ours.add(normalise_email(mailbox.address))
+    domain = our_domain()
+    if mail.message_id.rstrip(">").rpartition("@")[2].lower() == domain:
+        return InboundRecord.Outcome.LOOP
+    loops = " ".join(str(v) for v in (msg.get_all("X-Loop") or [])).lower()
+    if loops and (any(a in loops for a in ours) or domain in loops):
+        return InboundRecord.Outcome.LOOP
+    if mail.from_addr in ours:
+        return InboundRecord.Outcome.LOOP
+    return None
+
+
+# ---------------------------------------------------------------- threading
+
+
+_CASE_ID = re.compile(r"<case-(CD-\d{4}-\d{6})@([^>]+)>")
+_OUTBOX_ID = re.compile(r"<outbox-(\d+)@([^>]+)>")
+
+
+def find_thread(mail: ParsedMail, customer: Customer | None) -> Case | None:
+    """The case a mail continues: our Message-IDs or a stored inbound one in In-Reply-To /
+    References, else a case reference CD-YYYY-NNNNNN in the subject of the customer's own case."""
+    domain = our_domain()
+    for mid in mail.thread_ids:
+        if m := _CASE_ID.fullmatch(mid):
+            if m.group(2).lower() == domain:
+                case = Case.objects.filter(reference=m.group(1)).first()
+                if case:
+                    return case
+        if m := _OUTBOX_ID.fullmatch(mid):
+            if m.group(2).lower() == domain:
+                row = Outbox.objects.filter(pk=int(m.group(1))).select_related("case").first()
+                if row and row.case:
+                    return row.case
+        record = (InboundRecord.objects.filter(channel=CHANNEL, thread_key=mid,
+                                               case__isnull=False)
+                  .select_related("case").first())
+        if record:
+            return record.case
+    return inbound.case_by_reference(mail.subject, customer)
+
+
+# ---------------------------------------------------------------- one mail
+
+
+def handle_mail(
+    raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = ""
+) -> inbound.Received:
+    """Process one raw RFC 5322 mail (from IMAP, or piped in by an MTA)."""
+    msg, mail = parse(raw)
+    key = mail.message_id or fallback_key
+    if not key:
+        raise ValueError("a mail without Message-ID needs a fallback key (mailbox+uid)")
+    found = inbound.already(CHANNEL, key)
+    if found is not None:
+        return inbound.Received(outcome=found.outcome, case=found.case, duplicate=True)
+    verdict = screen(msg, mail, mailbox)
+    if verdict is not None:
+        log.info("mail %s from %s ignored: %s", key, mail.from_addr, verdict)
+        return inbound.ignore(channel=CHANNEL, key=key, outcome=verdict,
+                              detail={"from": mail.from_addr, "subject": mail.subject[:200]})
+    customer = Customer.objects.filter(email=mail.from_addr).order_by("pk").first()
+    case = find_thread(mail, customer)
+    text = strip_quoted(mail.text) if case is not None else mail.text
+    to = [normalise_email(a) for _, a in getaddresses(msg.get_all("To", []) or [])]
+    return inbound.receive(inbound.Incoming(
+        channel=CHANNEL, key=key, case_channel=Channel.EMAIL,
+        text=text or mail.subject, subject=mail.subject, reply_address=mail.from_addr,
+        customer_name=mail.from_name, customer_email=mail.from_addr,
+        language=mail.language, queue=mailbox.queue if mailbox else None,
+        continue_case=case, thread_key=mail.message_id, files=mail.files,
+        link_meta={"mailbox": mailbox.pk} if mailbox else {},
+        detail={"mailbox": mailbox.pk if mailbox else None, "to": to[:5],
+                "subject": mail.subject[:200]},
+    ))
+
+
+# ---------------------------------------------------------------- polling
+
+
+@dataclass
+class PollReport:
+    mailboxes: int = 0
+    created: int = 0
+    continued: int = 0
+    ignored: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def did_work(self) -> bool:
+        return bool(self.created or self.continued or self.ignored or self.errors)
+
+
+def connect(mailbox: Mailbox, *, timeout: float = 30) -> imaplib.IMAP4:
+    if mailbox.imap_ssl:
+        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port,
+                                                ssl_context=ssl.create_default_context(),
+                                                timeout=timeout)
+    else:
+        conn = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
+        if mailbox.imap_starttls:
+            conn.starttls(ssl_context=ssl.create_default_context())
+    conn.login(mailbox.username, mailbox.imap_password())
+    return conn
+
+
+def _quote(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def poll_mailbox(
+    mailbox: Mailbox, *, limit: int = 200, report: PollReport | None = None
+) -> PollReport:
+    report = report or PollReport()
+    conn = connect(mailbox)
+    try:
+        typ, _ = conn.select(_quote(mailbox.folder))
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"cannot select folder {mailbox.folder!r}")
+        uidvalidity = (conn.response("UIDVALIDITY")[1] or [b"0"])[0]
+        uidvalidity = uidvalidity.decode() if isinstance(uidvalidity, bytes) else str(uidvalidity)
+        typ, data = conn.uid("SEARCH", None, "UNSEEN")
+        uids = (data[0] or b"").split() if typ == "OK" and data else []
+        for uid in uids[:limit]:
+            typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in fetched or [] if isinstance(p, tuple)), None)
+            if typ != "OK" or raw is None:
+                report.errors.append(f"{mailbox.name}: cannot fetch uid {uid!r}")
+                continue
+            fallback = f"{mailbox.pk}:{uidvalidity}:{uid.decode()}"
+            try:
+                result = handle_mail(raw, mailbox=mailbox, fallback_key=fallback)
+            except Exception as exc:  # one bad mail must not stop the mailbox
+                log.exception("mailbox %s uid %s failed", mailbox.name, uid)
+                report.errors.append(f"{mailbox.name} uid {uid.decode()}: {exc}")
+                continue
+            if result.duplicate:
+                report.skipped += 1
+            elif result.outcome == InboundRecord.Outcome.CREATED:
+                report.created += 1
+            elif result.outcome == InboundRecord.Outcome.CONTINUED:
+                report.continued += 1
+            else:
+                report.ignored += 1
+            # Only now, with the record committed, is the mail marked as read.
+            conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+    finally:
+        try:
+            conn.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+    return report
+
+
+def poll_mailboxes(*, limit_per_mailbox: int = 200) -> PollReport:
+    """One pass over every active mailbox; call it from the worker pass."""
+    report = PollReport()
+    for mailbox in Mailbox.objects.filter(active=True).select_related("queue").order_by("pk"):
+        report.mailboxes += 1
+        error = ""
+        try:
+            poll_mailbox(mailbox, limit=limit_per_mailbox, report=report)
+        except (imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            report.errors.append(f"{mailbox.name}: {error}")
+            log.warning("mailbox %s: %s", mailbox.name, error)
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(),
+                                                     last_error=error[:2000])
+    return report

@@ -1,0 +1,273 @@
+"""Real servers for the channel tests: Debian's dovecot (IMAP), aiosmtpd (SMTP) and a small
+HTTP server speaking the Bot API / gateway protocols, all on 127.0.0.1 with free ports."""
+
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists()
+                                      else None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+class Dovecot:
+    def __init__(self, root: Path, port: int, user: str, password: str, proc):
+        self.root, self.port, self.user, self.password, self.proc = root, port, user, password, proc
+
+    def imap(self):
+        import imaplib
+
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        conn.login(self.user, self.password)
+        return conn
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        import imaplib
+
+        conn = self.imap()
+        try:
+            typ, data = conn.append(folder, None, imaplib.Time2Internaldate(time.time()), raw)
+            assert typ == "OK", data
+        finally:
+            conn.logout()
+
+    def unseen(self, folder: str = "INBOX") -> int:
+        conn = self.imap()
+        try:
+            conn.select(folder)
+            typ, data = conn.uid("SEARCH", None, "UNSEEN")
+            return len((data[0] or b"").split())
+        finally:
+            conn.logout()
+
+
+@pytest.fixture
+def dovecot():
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed: run scripts/ensure-dovecot (apt dovecot-imapd)")
+    # Mail processes may not run as root, and pytest's tmp_path is private to root: use a
+    # world-traversable folder and, as root, the unprivileged 'nobody' for mail.
+    root = Path(tempfile.mkdtemp(prefix="cd-dovecot-"))
+    root.chmod(0o755)
+    is_root = os.geteuid() == 0
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    mail_user = "nobody" if is_root else me
+    mail = root / "mail"
+    mail.mkdir()
+    if is_root:
+        shutil.chown(mail, user="nobody", group=pwd.getpwnam("nobody").pw_gid)
+    port = free_port()
+    user, password = "desk", "s3cret-pw"
+    pw = pwd.getpwnam(mail_user)
+    (root / "passwd").write_text(
+        f"{user}:{{PLAIN}}{password}:{pw.pw_uid}:{pw.pw_gid}::{mail}/{user}::\n"
+    )
+    login_users = "" if is_root else (
+        f"default_login_user = {me}\ndefault_internal_user = {me}\n"
+    )
+    (root / "dovecot.conf").write_text(f"""
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = {min(pw.pw_uid, 500)}
+mail_location = maildir:~/Maildir
+{login_users}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {root}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {root}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+""")
+    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_port(port)
+    except RuntimeError:
+        proc.kill()
+        out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+        log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"dovecot did not start:\n{out}\n{log}")
+    server = Dovecot(root, port, user, password, proc)
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- SMTP
+
+
+class _Collect:
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    from aiosmtpd.controller import Controller
+
+    handler = _Collect()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+# ---------------------------------------------------------------- HTTP (Bot API, gateways)
+
+
+class FakeHTTP:
+    """Records every request; `routes[(method, path)]` answers with (status, json) or a callable."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.routes: dict[tuple[str, str], object] = {}
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def calls(self, path: str) -> list[dict]:
+        return [r for r in self.requests if r["path"].split("?")[0] == path]
+
+
+@pytest.fixture
+def http_server():
+    fake = FakeHTTP()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self, method):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            path = self.path.split("?")[0]
+            request = {"method": method, "path": self.path, "headers": dict(self.headers),
+                       "body": body, "raw": raw}
+            with fake.lock:
+                fake.requests.append(request)
+                answer = fake.routes.get((method, path), (404, {"ok": False,
+                                                               "description": "Not Found"}))
+            if callable(answer):
+                answer = answer(request)
+            status, payload = answer
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            self._serve("POST")
+
+        def do_GET(self):
+            self._serve("GET")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.server = server
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def routed_replies(monkeypatch):
+    """services.enqueue as it is after the proposed change: customer messages are routed by
+    channels.base.customer_route(case) (channel + recipient), not always e-mail."""
+    from complaintdesk.cases import services
+    from complaintdesk.cases.models import Outbox
+    from complaintdesk.channels.base import customer_route
+
+    original = services.enqueue
+    customer_purposes = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY,
+                         Outbox.Purpose.DECISION}
+
+    def enqueue(**kwargs):
+        case = kwargs.get("case")
+        if case is not None and kwargs["purpose"] in customer_purposes \
+                and kwargs.get("recipient") == case.customer.email:
+            kwargs.update(customer_route(case))
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "enqueue", enqueue)
