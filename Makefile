@@ -21,6 +21,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check complaintdesk tests bench
 	$(BIN)/mypy
+	scripts/ensure-chromium
+	scripts/ensure-dovecot
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -175,8 +175,11 @@ def import_file(
     *,
     mapping: dict,
     progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
 ) -> ImportReport:
     _, rows, _ = read_rows(path)
+    if limit is not None:
+        rows = (item for _, item in zip(range(limit), rows, strict=False))
     report = ImportReport()
     seen = set(
         Case.objects.filter(source=mapping["source"]).values_list("source_id", flat=True)

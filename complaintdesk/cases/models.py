@@ -160,7 +160,8 @@ class Incident(models.Model):
 
 
 class Case(models.Model):
-    reference = models.CharField(max_length=32, unique=True, null=True)
+    # NULL only inside the creating transaction: the reference is built from the new row's id.
+    reference = models.CharField(max_length=32, unique=True, null=True)  # noqa: DJ001
     public_token = models.CharField(max_length=32, default=new_public_token)
     source = models.CharField(max_length=40, blank=True)
     source_id = models.CharField(max_length=100, blank=True)
@@ -361,6 +362,9 @@ class ClockPause(models.Model):
     class Meta:
         ordering = ["started_at"]
 
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
 
 class IdempotencyKey(models.Model):
     """Remembers which case a client's Idempotency-Key created, so a retry never duplicates."""
@@ -375,6 +379,9 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
 
 
 class HandlingCostRate(models.Model):

@@ -1,0 +1,86 @@
+"""Incidents: one problem behind many cases, answered (and resolved) together."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaintdesk.accounts import permissions
+from complaintdesk.cases import services
+from complaintdesk.cases.lifecycle import Status as S
+from complaintdesk.cases.models import Incident
+from complaintdesk.desk import forms
+from complaintdesk.desk.common import form_errors
+from complaintdesk.lib.errors import DomainError
+
+
+def _require_incident_reader(user) -> None:
+    # Whoever may link cases or run incidents may see them; analysts and operators may not.
+    if not (permissions.can(user, "incident") or permissions.can(user, "link")):
+        raise PermissionDenied("Incidents are for specialists and supervisors.")
+
+
+@login_required
+def incident_list(request):
+    user = request.user
+    _require_incident_reader(user)
+    incidents = Incident.objects.annotate(
+        n_cases=Count("cases"), n_open=Count("cases", filter=~Q(cases__status=S.CLOSED)),
+    ).order_by("state", "-created_at")
+    form = forms.IncidentForm()
+    if request.method == "POST":
+        form = forms.IncidentForm(request.POST)
+        if form.is_valid():
+            try:
+                incident = services.create_incident(
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"], actor=user)
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, _("Incident created."))
+                return redirect("desk:incident", pk=incident.pk)
+    return render(request, "desk/incidents.html", {
+        "incidents": incidents, "form": form, "can_create": permissions.can(user, "incident"),
+    })
+
+
+@login_required
+def incident_detail(request, pk: int):
+    user = request.user
+    _require_incident_reader(user)
+    incident = get_object_or_404(Incident, pk=pk)
+    cases = permissions.cases_visible_to(user, incident.cases.all()).select_related(
+        "queue", "topic", "assignee").order_by("status", "received_at")
+    return render(request, "desk/incident.html", {
+        "incident": incident, "cases": cases,
+        "answer_form": forms.IncidentAnswerForm(),
+        "can_answer": permissions.can(user, "incident") and incident.state == Incident.State.OPEN,
+    })
+
+
+@login_required
+@require_POST
+def incident_answer(request, pk: int):
+    user = request.user
+    permissions.require(user, "incident")
+    incident = get_object_or_404(Incident, pk=pk)
+    form = forms.IncidentAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("desk:incident", pk=pk)
+    try:
+        result = services.answer_incident(
+            incident=incident, body=form.cleaned_data["body"], actor=user,
+            resolve=form.cleaned_data["resolve"], outcome=form.cleaned_data["outcome"])
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _(
+            "Answered: %(a)d, closed: %(c)d, skipped (no access): %(s)d."
+        ) % {"a": len(result["answered"]), "c": len(result["closed"]),
+             "s": len(result["skipped"])})
+    return redirect("desk:incident", pk=pk)

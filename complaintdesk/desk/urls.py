@@ -1,0 +1,24 @@
+from django.urls import path
+
+from complaintdesk.desk import board, incidents, views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("board/", board.board, name="board"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("cases/<str:reference>/classify/", views.classify, name="classify"),
+    path("cases/<str:reference>/message/", views.add_message, name="message"),
+    path("cases/<str:reference>/transition/", views.transition, name="transition"),
+    path("cases/<str:reference>/close/", views.close, name="close"),
+    path("cases/<str:reference>/assign/", views.assign, name="assign"),
+    path("cases/<str:reference>/escalate/", views.escalate, name="escalate"),
+    path("cases/<str:reference>/link/", views.link, name="link"),
+    path("cases/<str:reference>/decide/", views.decide, name="decide"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("incidents/", incidents.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
+    path("incidents/<int:pk>/answer/", incidents.incident_answer, name="incident_answer"),
+]

@@ -1,0 +1,255 @@
+"""Staff workspace: queue lists, the case page and its actions. Views stay thin: the services
+change state, permissions decide who may."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaintdesk.accounts import permissions
+from complaintdesk.accounts.models import Role, User
+from complaintdesk.cases import services
+from complaintdesk.cases.bulk import run_bulk
+from complaintdesk.cases.lifecycle import Status as S
+from complaintdesk.cases.lifecycle import allowed_targets
+from complaintdesk.cases.models import Attachment, Case, Status, Topic
+from complaintdesk.desk import forms
+from complaintdesk.desk.common import case_action, case_for, customer_display, form_errors
+from complaintdesk.desk.queries import TABS, queue_cases, tab_counts
+from complaintdesk.desk.sla_badges import ROW_RELATED, badge, with_pauses
+
+PAGE_SIZE = 25
+
+
+def _assign_candidates(user: User, queue_ids=None):
+    """People who may work cases of these queues (members, plus administrators)."""
+    qs = User.objects.filter(is_active=True)
+    who = Q(role=Role.ADMIN) | Q(is_superuser=True)
+    if queue_ids is None:
+        who |= Q(memberships__isnull=False)
+    else:
+        who |= Q(memberships__queue_id__in=queue_ids)
+    return qs.filter(who).exclude(role=Role.ANALYST).distinct().order_by("username")
+
+
+@login_required
+def queue(request):
+    """The queue lists (tabs), filtered and sorted from GET parameters, one page at a time."""
+    user = request.user
+    permissions.require(user, "view")
+    now = timezone.now()
+    qs, tab, sort = queue_cases(user, request.GET, now=now)
+    page = Paginator(with_pauses(qs.select_related(*ROW_RELATED)), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = [{"case": c, "badge": badge(c, now=now), "customer": customer_display(user, c.customer)}
+            for c in page.object_list]
+    topics = list(Topic.objects.select_related("parent"))
+    context = {
+        "tab": tab, "tabs": TABS, "sort": sort, "page": page, "rows": rows,
+        "counts": tab_counts(user, now),
+        "filters": forms.FilterForm(request.GET or None, topics=topics),
+        "can_bulk": permissions.can(user, "bulk"),
+        "bulk_result": request.session.pop("bulk_result", None),
+    }
+    if context["can_bulk"]:
+        context["bulk_assignees"] = _assign_candidates(user, permissions.visible_queue_ids(user))
+        context["bulk_statuses"] = [(v, label) for v, label in Status.choices
+                                    if v != S.DECIDED]
+        context["bulk_incidents"] = forms.LinkForm().fields["incident"].queryset
+    template = "desk/_queue_table.html" if request.htmx and not request.htmx.boosted \
+        else "desk/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """Bulk assign / transition / link; each case is checked on its own and reported."""
+    user = request.user
+    permissions.require(user, "bulk")
+    form = forms.BulkForm(request.POST)
+    back = request.POST.get("next") or "/desk/"
+    if not back.startswith("/desk/"):
+        back = "/desk/"
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(back)
+    data = form.cleaned_data
+    action = data["action"]
+    if action == "assign":
+        assignee = data["assignee"]
+        result = run_bulk(user=user, references=data["refs"], capability="assign",
+                          action=lambda c: services.assign(case=c, assignee=assignee, actor=user))
+    elif action == "transition":
+        to = data["to"]
+        result = run_bulk(user=user, references=data["refs"], capability="transition",
+                          action=lambda c: services.transition(case=c, to=to, actor=user))
+    else:
+        incident = data["incident"]
+        result = run_bulk(user=user, references=data["refs"], capability="link",
+                          action=lambda c: services.link_to_incident(case=c, incident=incident,
+                                                                     actor=user))
+    request.session["bulk_result"] = result
+    if result["done"]:
+        messages.success(request, _("Done for %(n)d case(s).") % {"n": len(result["done"])})
+    if result["failed"]:
+        messages.error(request, _("Failed for %(n)d case(s).") % {"n": len(result["failed"])})
+    return redirect(back)
+
+
+@login_required
+def case_detail(request, reference: str):
+    user = request.user
+    case = case_for(user, reference)
+    now = timezone.now()
+    status = S(case.status)
+    targets = allowed_targets(status)
+    can = {cap: permissions.can(user, cap) for cap in
+           ("transition", "assign", "assign_self", "message", "note", "classify", "decide",
+            "escalate", "link")}
+    writable = permissions.writable_queue_ids(user)
+    if writable is not None and case.queue_id not in writable:
+        can = dict.fromkeys(can, False)  # read-only membership: show, never offer actions
+    other_cases = (permissions.cases_visible_to(user, Case.objects.filter(customer=case.customer))
+                   .exclude(pk=case.pk).select_related("topic").order_by("-received_at")[:10])
+    context = {
+        "case": case,
+        "badge": badge(case, now=now),
+        "customer": customer_display(user, case.customer),
+        "events": case.events.all(),
+        "messages_": case.messages.all(),
+        "attachments": case.attachments.all(),
+        "other_cases": other_cases,
+        "can": can,
+        "transitions": [t for t in targets if t not in (S.DECIDED, S.CLOSED)],
+        "can_decide_now": S.DECIDED in targets and can["decide"],
+        "can_close_now": S.CLOSED in targets and can["transition"],
+        "classify_form": forms.ClassifyForm(initial={
+            "kind": case.kind, "topic": case.topic.code if case.topic_id else None}),
+        "message_form": forms.MessageForm(),
+        "assign_form": forms.AssignForm(
+            candidates=_assign_candidates(user, [case.queue_id]),
+            initial={"assignee": case.assignee_id}),
+        "escalate_form": forms.EscalateForm(),
+        "link_form": forms.LinkForm(initial={"incident": case.incident_id}),
+        "decision_form": forms.DecisionForm(initial={
+            "amount_paid": case.amount_claimed if case.amount_claimed else None}),
+        "close_form": forms.CloseForm(),
+        "status_choices": Status.choices,
+    }
+    return render(request, "desk/case.html", context)
+
+
+@case_action
+def classify(request, case: Case) -> None:
+    form = forms.ClassifyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    topic = form.cleaned_data["topic"]
+    services.reclassify(case=case, actor=request.user, kind=form.cleaned_data["kind"],
+                        topic=topic, clear_topic=topic is None)
+    messages.success(request, _("Classification saved."))
+
+
+@case_action
+def add_message(request, case: Case) -> None:
+    form = forms.MessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    services.add_message(case=case, body=form.cleaned_data["body"],
+                         direction=form.cleaned_data["direction"], actor=request.user)
+    messages.success(request, _("Message saved."))
+
+
+@case_action
+def transition(request, case: Case) -> None:
+    form = forms.TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    services.transition(case=case, to=form.cleaned_data["to"], actor=request.user)
+    messages.success(request, _("Status changed."))
+
+
+@case_action
+def close(request, case: Case) -> None:
+    form = forms.CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    services.transition(case=case, to=S.CLOSED, actor=request.user,
+                        note=form.cleaned_data["note"],
+                        customer_accepted=form.cleaned_data["customer_accepted"])
+    messages.success(request, _("Case closed."))
+
+
+@case_action
+def assign(request, case: Case) -> None:
+    user = request.user
+    if request.POST.get("self"):
+        assignee = user
+    else:
+        form = forms.AssignForm(request.POST,
+                                candidates=_assign_candidates(user, [case.queue_id]))
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return
+        assignee = form.cleaned_data["assignee"]
+    services.assign(case=case, assignee=assignee, actor=user)
+    messages.success(request, _("Assignee saved."))
+
+
+@case_action
+def escalate(request, case: Case) -> None:
+    form = forms.EscalateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    services.escalate(case=case, actor=request.user, reason=form.cleaned_data["reason"],
+                      to_queue=form.cleaned_data["to_queue"])
+    messages.success(request, _("Case escalated."))
+
+
+@case_action
+def link(request, case: Case) -> None:
+    form = forms.LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    services.link_to_incident(case=case, incident=form.cleaned_data["incident"],
+                              actor=request.user)
+    messages.success(request, _("Incident link saved."))
+
+
+@case_action
+def decide(request, case: Case) -> None:
+    form = forms.DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return
+    amount: Decimal | None = form.cleaned_data["amount_paid"]
+    services.decide(case=case, outcome=form.cleaned_data["outcome"], actor=request.user,
+                    amount_paid=amount, text=form.cleaned_data["text"])
+    messages.success(request, _("Decision recorded; the customer is informed."))
+
+
+@login_required
+def attachment(request, pk: int):
+    """Files are served only to people who may see the case."""
+    item = get_object_or_404(Attachment.objects.select_related("case"), pk=pk)
+    permissions.require_case(request.user, item.case, "view")
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(handle, as_attachment=True, filename=item.filename,
+                        content_type=item.content_type)
