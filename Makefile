@@ -21,6 +21,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check complaintdesk tests bench
 	$(BIN)/mypy
+	scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
