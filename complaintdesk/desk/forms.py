@@ -103,8 +103,9 @@ class TransitionForm(forms.Form):
 class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign to")), ("transition", _("Move to status")),
                ("link", _("Link to incident"))]
+    MAX_CASES = 500  # one request stays well inside a web worker's timeout
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    refs = forms.MultipleChoiceField(required=True)  # choices are the posted references
+    refs = forms.MultipleChoiceField(label=_("Cases"), required=True)  # choices: as posted
     assignee = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True),
                                       required=False)
     to = forms.ChoiceField(choices=_blank(
@@ -119,6 +120,8 @@ class BulkForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if len(cleaned.get("refs") or []) > self.MAX_CASES:
+            self.add_error("refs", _("At most %(n)d cases at once.") % {"n": self.MAX_CASES})
         needed = {"assign": "assignee", "transition": "to", "link": "incident"}
         field = needed.get(cleaned.get("action", ""))
         if field and field != "assignee" and not cleaned.get(field):

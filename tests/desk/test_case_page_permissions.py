@@ -72,3 +72,16 @@ def test_case_page_shows_the_customers_other_cases(client, owner, make_case):
     client.force_login(owner)
     body = client.get(f"/desk/cases/{second.reference}/").content.decode()
     assert first.reference in body
+
+
+def test_customer_message_with_markup_is_escaped_in_messages_and_timeline(client, owner,
+                                                                          make_case):
+    from complaintdesk.cases import services
+
+    case = make_case()
+    services.add_message(case=case, body="<img src=x onerror=alert(1)>", direction="in",
+                         actor=None)
+    client.force_login(owner)
+    body = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    assert "<img src=x" not in body
+    assert body.count("&lt;img src=x onerror=alert(1)&gt;") >= 2  # message and timeline excerpt

@@ -29,7 +29,7 @@ def test_status_page_shows_stage_in_plain_words_and_the_deadline(client, make_ca
     case = make_case()
     body = client.get(track(case)).content.decode()
     assert "We have received your request" in body
-    assert "We will answer by" in body
+    assert "We confirm receipt by" in body and "We will answer by" in body
 
 
 def test_internal_notes_are_never_shown_to_the_customer(client, owner, make_case):

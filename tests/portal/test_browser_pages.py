@@ -1,4 +1,4 @@
-"""The public form in a real browser: a missing consent is explained and nothing typed is lost."""
+"""Pages in a real browser: the consent error keeps what was typed; phone layout; the board."""
 
 import pytest
 
@@ -29,3 +29,25 @@ def test_how_to_complain_and_phone_layout(new_page, queues):
     page.goto("/how-to-complain/")
     page.locator("#deadlines").wait_for()
     shot(page, "08-how-to-complain-phone")
+
+
+def test_supervisor_sees_the_board_and_incidents(new_page, owner, make_case):
+    from complaintdesk.cases import services
+
+    incident = services.create_incident(title="Courier bags tear", actor=owner)
+    for i in range(3):
+        case = make_case(kind="claim" if i else "complaint", amount_claimed=100 if i else None,
+                         currency="RUB" if i else "")
+        services.link_to_incident(case=case, incident=incident, actor=owner)
+    page = new_page()
+    page.goto("/accounts/login/?next=/desk/board/")
+    page.get_by_label("Username").fill(owner.username)
+    page.get_by_label("Password").fill("pw-" + owner.username)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#board").wait_for()
+    assert page.locator("#board tbody tr").count() >= 2
+    shot(page, "09-desk-board")
+    page.get_by_role("link", name="Incidents").click()
+    page.get_by_role("link", name="Courier bags tear").click()
+    assert page.locator("#incident-cases tbody tr").count() == 3
+    shot(page, "10-desk-incident")
