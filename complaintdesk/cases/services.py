@@ -38,6 +38,7 @@ from complaintdesk.cases.models import (
     ResonanceSource,
     Topic,
 )
+from complaintdesk.channels.base import customer_route
 from complaintdesk.lib import configcache
 from complaintdesk.lib.errors import DomainError, InvalidInput
 from complaintdesk.sla.services import apply_deadlines
@@ -356,7 +357,7 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
         record(case, EventType.RESONANCE, actor=actor, after={"source": data.resonance_source})
     if notify and history is None and case.acknowledged_at is None:
         subject, body = notifications.acknowledgement(case)
-        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, recipient=customer.email,
+        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, **customer_route(case),
                 subject=subject, body=body, dedupe_key=f"ack:{case.pk}")
     return case
 
@@ -498,7 +499,7 @@ def decide(
                 case=case, direction=Message.Direction.OUT, channel=case.channel, author=actor,
                 author_label=actor_label(actor), body=body,
             )
-            enqueue(case=case, purpose=Outbox.Purpose.DECISION, recipient=case.customer.email,
+            enqueue(case=case, purpose=Outbox.Purpose.DECISION, **customer_route(case),
                     subject=subject, body=body, dedupe_key=f"decision:{case.pk}:{now.isoformat()}",
                     message=message)
     return case
@@ -615,7 +616,7 @@ def add_message(
         record(case, event_type, actor=actor, message_id=message.pk, excerpt=body[:200])
         if direction == Message.Direction.OUT:
             subject, text = notifications.reply(case, body)
-            enqueue(case=case, purpose=Outbox.Purpose.REPLY, recipient=case.customer.email,
+            enqueue(case=case, purpose=Outbox.Purpose.REPLY, **customer_route(case),
                     subject=subject, body=text, dedupe_key=f"reply:{message.pk}",
                     message=message)
         if direction == Message.Direction.IN and case.status == S.WAITING_CUSTOMER:

@@ -7,6 +7,7 @@ UPDATE whose row count says who won, so nothing is sent or escalated twice.
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,12 +40,47 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_pass(*, worker_id: str, now: datetime | None = None, batch: int = 100) -> PassReport:
+def run_pass(
+    *, worker_id: str, now: datetime | None = None, batch: int = 100, periodic: bool = True
+) -> PassReport:
     report = PassReport()
+    if periodic:
+        run_periodic_jobs(now=now or timezone.now())
     check_deadlines(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     # A fresh clock here, so alerts the deadline step just queued go out in this same pass.
     deliver_outbox(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     return report
+
+
+# ---------------------------------------------------------------- periodic jobs
+
+# Seconds between runs of each job in one worker process. Every job is safe to run in several
+# workers at once (each records what it did under a unique key), so this only limits cost.
+JOB_INTERVALS = {"inbound": 30.0}
+_last_run: dict[str, float] = {}
+
+
+def _due(name: str) -> bool:
+    now = time.monotonic()
+    last = _last_run.get(name)
+    if last is not None and now - last < JOB_INTERVALS[name]:
+        return False
+    _last_run[name] = now
+    return True
+
+
+def run_periodic_jobs(*, now: datetime) -> None:
+    """Jobs of other apps that the worker drives; one failing job never stops the others."""
+    from complaintdesk.channels.poll import poll_inbound
+
+    jobs = {"inbound": poll_inbound}
+    for name, job in jobs.items():
+        if not _due(name):
+            continue
+        try:
+            job()
+        except Exception:
+            log.exception("periodic job %s failed", name)
 
 
 # ---------------------------------------------------------------- outbox

@@ -251,23 +251,3 @@ def http_server():
     server.server_close()
 
 
-@pytest.fixture
-def routed_replies(monkeypatch):
-    """services.enqueue as it is after the proposed change: customer messages are routed by
-    channels.base.customer_route(case) (channel + recipient), not always e-mail."""
-    from complaintdesk.cases import services
-    from complaintdesk.cases.models import Outbox
-    from complaintdesk.channels.base import customer_route
-
-    original = services.enqueue
-    customer_purposes = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY,
-                         Outbox.Purpose.DECISION}
-
-    def enqueue(**kwargs):
-        case = kwargs.get("case")
-        if case is not None and kwargs["purpose"] in customer_purposes \
-                and kwargs.get("recipient") == case.customer.email:
-            kwargs.update(customer_route(case))
-        return original(**kwargs)
-
-    monkeypatch.setattr(services, "enqueue", enqueue)

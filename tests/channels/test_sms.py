@@ -62,7 +62,7 @@ def test_the_next_sms_continues_the_case_and_a_repeated_webhook_is_ignored(gatew
 
 
 def test_acknowledgement_and_replies_go_out_through_the_gateway_template(gateway, queues,
-                                                                         teammate, routed_replies):
+                                                                         teammate):
     post("inbound", {"from": "+79161234567", "text": "The parcel is \"broken\"", "id": "in-1"})
     case = Case.objects.get()
     run_pass(worker_id="t")

@@ -89,7 +89,7 @@ def test_an_unknown_source_is_404(source):
 
 
 def test_replies_are_posted_to_the_callback_signed_and_with_an_idempotency_key(
-        source, http_server, teammate, routed_replies):
+        source, http_server, teammate):
     post(event())
     case = Case.objects.get()
     run_pass(worker_id="t")  # the acknowledgement
