@@ -30,8 +30,12 @@ def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
     labels = sorted(set(truth))
     return {
         "n": len(truth),
-        "accuracy": round(float(np.mean([a == b for a, b in zip(truth, predicted, strict=True)])), 3),
-        "macro_f1": round(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0), 3),
+        "accuracy": round(
+            float(np.mean([a == b for a, b in zip(truth, predicted, strict=True)])), 3
+        ),
+        "macro_f1": round(
+            f1_score(truth, predicted, labels=labels, average="macro", zero_division=0), 3
+        ),
         "claim_recall": round(
             recall_score(truth, predicted, labels=["claim"], average="macro", zero_division=0), 3
         )
@@ -58,7 +62,8 @@ def tune(written, train_rows) -> tuple[float, float, float]:
             predicted: list[str] = []
             for valid_index, model in fold_probabilities:
                 model.claim_prior, model.claim_boost = prior, boost
-                predictions = model.predict([train_rows[i].text for i in valid_index], explain=False)
+                valid_texts = [train_rows[i].text for i in valid_index]
+                predictions = model.predict(valid_texts, explain=False)
                 truth += [labels[i] for i in valid_index]
                 predicted += [p.kind for p in predictions]
             result = scores(truth, predicted)
@@ -68,7 +73,10 @@ def tune(written, train_rows) -> tuple[float, float, float]:
     # best macro-F1, else the best recall.
     good = [r for r in results if (r[3]["claim_recall"] or 0) >= 0.9]
     pool = good or results
-    best = max(pool, key=lambda r: (r[3]["macro_f1"] if good else r[3]["claim_recall"], r[3]["macro_f1"]))
+    best = max(
+        pool,
+        key=lambda r: (r[3]["macro_f1"] if good else r[3]["claim_recall"], r[3]["macro_f1"]),
+    )
     print("chosen", best)
     return best[0], best[1], best[2]
 
@@ -93,7 +101,8 @@ def main() -> None:
     test_rows = labelled_real_rows(split="test")
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
-    print("train", Counter(r.label for r in train_rows), "test", Counter(r.label for r in test_rows))
+    print("train", Counter(r.label for r in train_rows))
+    print("test", Counter(r.label for r in test_rows))
     C, prior, boost = tune(written, train_rows) if args.tune else (2.0, 2.0, 2.0)
     train_texts = [r.text for r in written] + [r.text for r in train_rows]
     train_labels = [r.label for r in written] + [r.label for r in train_rows]

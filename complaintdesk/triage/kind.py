@@ -258,6 +258,8 @@ class KindModel:
             if kind == "word":
                 if feature in _SIGNAL_NAMES:
                     words.append(f"signal: {_SIGNAL_NAMES[feature]}")
+                elif "zz" in feature:
+                    continue  # a bigram of two signal tokens says nothing new
                 elif len(words) < limit:
                     words.append(f'"{feature}"')
             elif len(chars) < 3 and feature.strip():

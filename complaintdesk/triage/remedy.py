@@ -38,16 +38,25 @@ _REMEDY_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# A request is being made, but not one of the known remedies.
+_ANY_REQUEST = re.compile(
+    r"прошу|требую|просим|хочу,?\s+чтобы|примите\s+меры|please|i\s+(?:want|demand|request|ask)"
+    r"|i\s+would\s+like|take\s+action",
+    re.IGNORECASE,
+)
+
+
 def detect_remedy(text: str) -> str | None:
-    """The main remedy asked for, or None when the text asks for nothing recognisable.
+    """The main remedy asked for: one of REMEDIES, or None when nothing is requested.
 
     Money back outranks compensation, which outranks a fix, which outranks an explanation:
-    the costlier request decides how the case must be handled.
+    the costlier request decides how the case must be handled. A request that fits none of
+    them is "other".
     """
     for remedy in ("money_back", "compensation", "fix", "apology_explanation"):
         if _REMEDY_PATTERNS[remedy].search(text):
             return remedy
-    return None
+    return "other" if _ANY_REQUEST.search(text) else None
 
 
 def remedy_phrases(text: str) -> dict[str, list[str]]:
