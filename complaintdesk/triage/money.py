@@ -34,13 +34,13 @@ class MoneyMention:
 # The lookbehind stops a match from starting inside a longer digit run (card/account numbers,
 # dates such as 14.11.2023).
 _NUMBER = (
-    r"(?<![\d.,/:\-])"
+    r"(?<![\d.,/:])"
     r"(?P<num>\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d{1,2})?"
     r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?"
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?"
     r"|\d+(?:[.,]\d{1,2})?"
     r"|\d+[.,]\d{3})"
-    r"(?![\d])"
+    r"(?![\d]|[.,:/\-]\d)"
 )
 _MULTIPLIER = (
     r"(?:\s*(?P<mult>тыс\.|млн\.|(?:тысяч[аи]?|тыс|млн|миллион(?:а|ов)?|k|thousand|million|mln)"
@@ -86,14 +86,19 @@ _PREFIX_RE = re.compile(
 )
 
 # Words that put an amount at the heart of a dispute: money taken, owed back or charged.
-_MONEY_VERBS = re.compile(
+_STRONG_MONEY_VERBS = re.compile(
     r"списа|сняли|снял[аио]?|удерж|взял[иа]?|вернут|верните|вернуть|возврат|возмест|компенс"
-    r"|недостач|недодал|не зачисл|не вернул|не верн|переплат|комисси|штраф|заплатил|оплатил"
-    r"|заблокир|пропал|исчез|украл|мошенн|не выдал|сумм"
-    r"|refund|reimburs|charg|overcharg|debit|withdr|fee\b|fees\b|paid|stole|took|taken"
+    r"|недостач|недодал|не зачисл|не вернул|не верн|переплат|комисси|штраф|пен[ьия]"
+    r"|заблокир|пропал|исчез|украл|мошенн|не выдал|зажевал|забрал|содрал"
+    r"|refund|reimburs|charg|overcharg|debit|withdr|fee\b|fees\b|stole|took|taken"
     r"|return(?:ed)? my|owe[sd]? me|money back|credit(?:ed)? back|dispute|reversal|compensat",
     re.IGNORECASE,
 )
+_WEAK_MONEY_VERBS = re.compile(
+    r"заплатил|оплатил|оплат|плат[иья]|сумм|стои|paid|pay|amount|cost", re.IGNORECASE
+)
+# An amount right after these is the base something else was taken from, not the dispute.
+_BASE_MARKERS = re.compile(r"(?:вместо|со|из|from|out of|instead of)\s*$", re.IGNORECASE)
 # Amounts that describe a limit, an income or a price list rather than the money in dispute.
 _CONTEXT_AMOUNTS = re.compile(
     r"лимит|зарплат|доход|остат|баланс|стоимост|стоит|в месяц|ежемесячн|income|salary|limit"
@@ -144,18 +149,34 @@ def _currency_of(match: re.Match[str], table: list[tuple[str, str]], prefix: str
     return "XXX"
 
 
+def _verb_pull(window: str, *, before: bool, reach: int) -> float:
+    """Strongest money-verb pull in a window, fading with distance from the amount."""
+    best = 0.0
+    for pattern, strength in ((_STRONG_MONEY_VERBS, 3.0), (_WEAK_MONEY_VERBS, 1.0)):
+        for match in pattern.finditer(window):
+            distance = len(window) - match.end() if before else match.start()
+            best = max(best, strength * max(0.0, 1.0 - distance / reach))
+    return best
+
+
 def _money_score(text: str, start: int, end: int) -> float:
     """How strongly the words around an amount say it is the money in dispute."""
-    window_before = text[max(0, start - 80) : start]
-    window_after = text[end : end + 40]
-    score = 0.0
-    if _MONEY_VERBS.search(window_before):
-        score += 2.0
-    if _MONEY_VERBS.search(window_after):
-        score += 1.0
+    score = _verb_pull(text[max(0, start - 100) : start], before=True, reach=100)
+    score += 0.5 * _verb_pull(text[end : end + 40], before=False, reach=40)
     if _CONTEXT_AMOUNTS.search(text[max(0, start - 40) : end + 20]):
         score -= 1.5
+    if _BASE_MARKERS.search(text[max(0, start - 12) : start]):
+        score -= 1.0
     return score
+
+
+# A bare number straight after a strong money verb ("списали 1400 с карты") is an amount in
+# the currency the rest of the text uses.
+_BARE_AFTER_VERB = re.compile(
+    r"(?:списал[иа]?|сняли|удержали|взяли|charged|debited|withdrew|took)\s+"
+    + _NUMBER.replace("(?P<num>", "(?P<bare>"),
+    re.IGNORECASE,
+)
 
 
 def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[MoneyMention]:
@@ -197,6 +218,22 @@ def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[Money
                     end=end,
                     score=_money_score(text, start, end),
                 )
+            )
+    if mentions:
+        usual_currency = max(
+            {m.currency for m in mentions}, key=lambda c: sum(m.currency == c for m in mentions)
+        )
+        for match in _BARE_AFTER_VERB.finditer(text):
+            start, end = match.span("bare")
+            if any(start < t_end and end > t_start for t_start, t_end in taken):
+                continue
+            amount = _parse_number(match.group("bare"))
+            if amount is None or text[end : end + 1] == "%":
+                continue
+            if re.match(r"\s*коп", text[end : end + 6], re.IGNORECASE):
+                amount = amount / 100  # "сняли 17 копеек"
+            mentions.append(
+                MoneyMention(amount, usual_currency, start, end, _money_score(text, start, end))
             )
     mentions.sort(key=lambda mention: mention.start)
     return mentions
