@@ -32,6 +32,7 @@ _PATTERNS: dict[str, list[str]] = {
     "regulator": [
         _B + r"(?:цб|цбр|цб\s*рф|нбрб|нб\s*рб)" + _E,
         _B + r"центр(?:альн(?:ый|ого|ому|ом)\s+)?банк[аеу]?(?:\s+рф|\s+россии)?" + _E,
+        _B + r"центробанк\w*",
         _B + r"нацбанк\w*",
         _B + r"национальн\w+\s+банк\w*",
         _B + r"роспотребнадзор\w*",
@@ -55,7 +56,7 @@ _PATTERNS: dict[str, list[str]] = {
         _B + r"(?:police|fbi)" + _E,
     ],
     "court": [
-        _B + r"(?:суд(?:а|е|ом|у|ебн\w*)?|в\s+суд|исков\w*|иск)" + _E,
+        _B + r"(?:суд(?:а|е|ом|у|ебн\w*)?|исков\w*|иск)" + _E,
         _B + r"(?:адвокат\w*|юрист\w*)",
         _B + r"(?:lawsuit|sue|suing|sued|court|lawyer|attorney|legal\s+action|litigation"
         r"|class\s+action|small\s+claims)" + _E,

@@ -34,8 +34,12 @@ def normalise_text(text: str) -> str:
     return _MASK.sub(" ", str(text)[:MAX_CHARS]).lower()
 
 
-def build_topic_pipeline(*, C: float = 10.0) -> Any:
-    """Word 1-2-grams + char 2-5-grams TF-IDF, then a class-balanced logistic regression."""
+def build_topic_pipeline(*, C: float = 10.0, n_samples: int | None = None) -> Any:
+    """Word 1-2-grams + char 2-5-grams TF-IDF, then a class-balanced logistic regression.
+
+    With few samples (< 200) rare n-grams are kept, otherwise nothing would survive.
+    """
+    min_df = 1 if n_samples is not None and n_samples < 200 else 2
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
@@ -48,8 +52,8 @@ def build_topic_pipeline(*, C: float = 10.0) -> Any:
                 TfidfVectorizer(
                     ngram_range=(1, 2),
                     sublinear_tf=True,
-                    min_df=2,
-                    max_df=0.9,
+                    min_df=min_df,
+                    max_df=0.9 if min_df > 1 else 1.0,
                     max_features=100000,
                 ),
             ),
@@ -59,7 +63,7 @@ def build_topic_pipeline(*, C: float = 10.0) -> Any:
                     analyzer="char_wb",
                     ngram_range=(2, 5),
                     sublinear_tf=True,
-                    min_df=2,
+                    min_df=min_df,
                     max_features=150000,
                 ),
             ),
@@ -111,7 +115,7 @@ class TopicModel:
         import sklearn
 
         clean_labels = [str(label).strip() for label in labels]
-        pipeline = build_topic_pipeline(C=C)
+        pipeline = build_topic_pipeline(C=C, n_samples=len(texts))
         pipeline.fit([str(text) for text in texts], clean_labels)
         created = datetime.now(UTC)
         metadata = {
@@ -182,7 +186,7 @@ def cross_validate(
     labels: Sequence[str],
     *,
     folds: int = 5,
-    builder: Callable[[], Any] = build_topic_pipeline,
+    builder: Callable[[], Any] | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Out-of-fold accuracy, macro-F1, per-class figures and confusion table."""
@@ -195,6 +199,9 @@ def cross_validate(
     from sklearn.model_selection import StratifiedKFold
 
     text_list = [str(text) for text in texts]
+    if builder is None:
+        size = len(text_list)
+        builder = lambda: build_topic_pipeline(n_samples=size)  # noqa: E731
     label_array = np.array([str(label).strip() for label in labels])
     predicted = np.empty(len(text_list), dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
