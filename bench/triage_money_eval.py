@@ -19,12 +19,18 @@ from complaintdesk.triage.datasets import MONEY_LABELS_PATH, load_source_texts  
 from complaintdesk.triage.money import extract_amount  # noqa: E402
 
 
-def evaluate(*, verbose: bool = False) -> dict[str, object]:
-    """Share of labelled excerpts where amount and currency are both exactly right."""
+def evaluate(*, split: str, verbose: bool = False) -> dict[str, object]:
+    """Share of labelled excerpts of one split where amount and currency are exactly right.
+
+    "dev" excerpts were used while writing money.py; "holdout" ones were labelled afterwards
+    and never used to change the code, so they give the honest figure.
+    """
     total = correct = 0
     per_source: dict[str, list[int]] = {}
     with MONEY_LABELS_PATH.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            if split != "all" and row["split"] != split:
+                continue
             texts = load_source_texts(row["source"])
             if texts is None:
                 continue
@@ -48,4 +54,5 @@ def evaluate(*, verbose: bool = False) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(evaluate(verbose="-v" in sys.argv))
+    for name in ("dev", "holdout", "all"):
+        print(name, evaluate(split=name, verbose="-v" in sys.argv and name != "all"))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from complaintdesk.triage.money import extract_amount
+from complaintdesk.triage.money import Money, extract_amount
 from complaintdesk.triage.remedy import detect_remedy
 
 KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
@@ -68,12 +68,26 @@ class KindPrediction:
     explanation: list[str] = field(default_factory=list)
 
 
-def signal_tokens(text: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class TextSignals:
+    """Explicit extractions computed once per text and shared with the pipeline."""
+
+    money: Money | None
+    remedy: str | None
+
+
+def compute_signals(text: str, *, rouble_currency: str | None = None) -> TextSignals:
+    cut = text[:MAX_CHARS]
+    return TextSignals(extract_amount(cut, rouble_currency=rouble_currency), detect_remedy(cut))
+
+
+def signal_tokens(text: str, signals: TextSignals | None = None) -> list[str]:
     """Explicit money/remedy/question markers added to the text as pseudo-words."""
+    signals = signals or compute_signals(text)
     tokens: list[str] = []
-    if extract_amount(text) is not None:
+    if signals.money is not None:
         tokens.append("zzamount")
-    remedy = detect_remedy(text)
+    remedy = signals.remedy
     if remedy == "money_back":
         tokens.append("zzremedymoneyback")
     elif remedy == "compensation":
@@ -91,11 +105,11 @@ def signal_tokens(text: str) -> list[str]:
     return tokens
 
 
-def prepare_text(text: str) -> str:
+def prepare_text(text: str, signals: TextSignals | None = None) -> str:
     """Lower-case, drop CFPB masks, cut very long texts, append the signal tokens."""
     cut = text[:MAX_CHARS]
     cleaned = _MASK.sub(" ", cut).lower()
-    return cleaned + " " + " ".join(signal_tokens(cut))
+    return cleaned + " " + " ".join(signal_tokens(cut, signals))
 
 
 def build_kind_pipeline(*, C: float = 2.0) -> Any:
@@ -205,11 +219,15 @@ class KindModel:
         review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
         explain: bool = True,
         top_features: int = 6,
+        signals: Sequence[TextSignals] | None = None,
     ) -> list[KindPrediction]:
         """Predict kinds for many texts at once (much faster than one by one)."""
         if not texts:
             return []
-        prepared = [prepare_text(text) for text in texts]
+        if signals is None:
+            prepared = [prepare_text(text) for text in texts]
+        else:
+            prepared = [prepare_text(t, s) for t, s in zip(texts, signals, strict=True)]
         matrix = self.pipeline.named_steps["features"].transform(prepared)
         raw = self.pipeline.named_steps["classifier"].predict_proba(matrix)
         probabilities = self._apply_claim_signal(prepared, raw)

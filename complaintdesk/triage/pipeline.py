@@ -11,10 +11,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from complaintdesk.triage.kind import DEFAULT_REVIEW_THRESHOLD, KindModel, get_default_model
+from complaintdesk.triage.kind import (
+    DEFAULT_REVIEW_THRESHOLD,
+    KindModel,
+    compute_signals,
+    get_default_model,
+)
 from complaintdesk.triage.language import detect_language
-from complaintdesk.triage.money import extract_amount
-from complaintdesk.triage.remedy import detect_remedy
 from complaintdesk.triage.resonance import ResonanceSignal, find_resonance
 from complaintdesk.triage.topic import TopicModel
 
@@ -72,12 +75,15 @@ def classify_many(
     if not texts:
         return []
     chosen_kind_model = kind_model or get_default_model()
-    kinds = chosen_kind_model.predict(texts, review_threshold=review_threshold)
+    signals = [compute_signals(text, rouble_currency=rouble_currency) for text in texts]
+    kinds = chosen_kind_model.predict(
+        texts, review_threshold=review_threshold, signals=signals
+    )
     topics = topic_model.predict(texts) if topic_model is not None else [None] * len(texts)
     version = chosen_kind_model.version + (f"+{topic_model.version}" if topic_model else "")
     results: list[TriageResult] = []
-    for text, kind, topic in zip(texts, kinds, topics, strict=True):
-        money = extract_amount(text, rouble_currency=rouble_currency)
+    for text, kind, topic, signal in zip(texts, kinds, topics, signals, strict=True):
+        money = signal.money
         results.append(
             TriageResult(
                 kind=str(kind.kind),
@@ -88,7 +94,7 @@ def classify_many(
                 topic_confidence=None if topic is None else topic.confidence,
                 amount=None if money is None else money.amount,
                 currency=None if money is None else money.currency,
-                remedy=detect_remedy(text),
+                remedy=signal.remedy,
                 resonance=find_resonance(text),
                 language=detect_language(text),
                 model_version=version,

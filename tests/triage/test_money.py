@@ -78,3 +78,18 @@ def test_find_amounts_lists_every_mention_with_its_span() -> None:
     mentions = find_amounts(text)
     assert [(m.amount, m.currency) for m in mentions] == [(10, "BYN"), (5, "USD")]
     assert text[mentions[0].start : mentions[0].end].startswith("10")
+
+
+@pytest.mark.skipif(
+    __import__("complaintdesk.triage.datasets", fromlist=["x"]).shared_data_dir() is None,
+    reason="shared data not available",
+)
+def test_labelled_real_excerpts_keep_exact_amount_and_currency_accuracy() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from triage_money_eval import evaluate
+
+    assert evaluate(split="holdout")["accuracy"] >= 0.85
+    assert evaluate(split="all")["n"] >= 60
