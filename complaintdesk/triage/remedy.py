@@ -15,12 +15,10 @@ _REMEDY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|refund|money\s+back|reimburs\w*|reverse\s+the\s+(?:charge|fee)|reversal"
         r"|return\s+(?:my|the)\s+(?:money|funds|payment)|credit\s+(?:it\s+)?back|chargeback"
         r"|give\s+(?:me\s+)?back|want\s+my\s+money|waive\s+the\s+fees?|remove\s+the\s+(?:charge|fee)s?",
-        re.IGNORECASE,
     ),
     "compensation": re.compile(
         r"компенс\w+|возмещени\w+\s+(?:ущерба|вреда|убытк)|моральн\w+\s+вред|неустойк\w*"
         r"|возместить|ущерб|compensat\w+|damages|punitive|pain\s+and\s+suffering|reimburse\s+me\s+for",
-        re.IGNORECASE,
     ),
     "fix": re.compile(
         r"исправ\w+|устран\w+|разблокир\w+|решит\w*\s+(?:проблем|вопрос)|разобраться|разберитесь"
@@ -28,12 +26,10 @@ _REMEDY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|fix\w*|correct\w*|remov\w+\s+(?:it|this|the|from)|delet\w+|update\s+(?:my|the)"
         r"|resolv\w+|investigat\w+|stop\s+(?:calling|contacting|harass)|unblock|restor\w+"
         r"|close\s+(?:my|the)\s+account",
-        re.IGNORECASE,
     ),
     "apology_explanation": re.compile(
         r"извин\w+|объясн\w+|поясн\w+|разъясн\w+|почему|на\s+каком\s+основании|дайте\s+ответ"
         r"|apolog\w+|explain\w*|explanation|why\s+(?:was|were|did|is|are)|on\s+what\s+basis",
-        re.IGNORECASE,
     ),
 }
 
@@ -42,7 +38,6 @@ _REMEDY_PATTERNS: dict[str, re.Pattern[str]] = {
 _ANY_REQUEST = re.compile(
     r"прошу|требую|просим|хочу,?\s+чтобы|примите\s+меры|please|i\s+(?:want|demand|request|ask)"
     r"|i\s+would\s+like|take\s+action",
-    re.IGNORECASE,
 )
 
 
@@ -53,17 +48,21 @@ def detect_remedy(text: str) -> str | None:
     the costlier request decides how the case must be handled. A request that fits none of
     them is "other".
     """
+    # Patterns are lower-case and compiled without IGNORECASE: lowering once is much faster
+    # than case-insensitive Unicode matching.
+    lowered = text.lower()
     for remedy in ("money_back", "compensation", "fix", "apology_explanation"):
-        if _REMEDY_PATTERNS[remedy].search(text):
+        if _REMEDY_PATTERNS[remedy].search(lowered):
             return remedy
-    return "other" if _ANY_REQUEST.search(text) else None
+    return "other" if _ANY_REQUEST.search(lowered) else None
 
 
 def remedy_phrases(text: str) -> dict[str, list[str]]:
     """Every remedy phrase found, per remedy, for explanations."""
     found: dict[str, list[str]] = {}
+    lowered = text.lower()
     for remedy, pattern in _REMEDY_PATTERNS.items():
-        phrases = [match.group(0) for match in pattern.finditer(text)]
+        phrases = [match.group(0) for match in pattern.finditer(lowered)]
         if phrases:
             found[remedy] = phrases[:5]
     return found

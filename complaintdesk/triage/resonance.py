@@ -25,8 +25,8 @@ class ResonanceSignal:
         return asdict(self)
 
 
-_B = r"(?<![\w])"  # word start that also works for Cyrillic
-_E = r"(?![\w])"
+_B = r"\b"  # str patterns are Unicode-aware, so \b also bounds Cyrillic words
+_E = r"\b"
 
 _PATTERNS: dict[str, list[str]] = {
     "regulator": [
@@ -81,27 +81,35 @@ _PATTERNS: dict[str, list[str]] = {
         r"|board\s+of\s+directors)" + _E,
     ],
 }
-_COMPILED = {
-    category: re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
-    for category, patterns in _PATTERNS.items()
-}
+# Patterns are matched against the lower-cased text (much faster than IGNORECASE on Unicode);
+# phrases are then cut from the original text by position.
+# One pass over the text for all categories: a named group per category.
+_COMPILED = re.compile(
+    "|".join(
+        f"(?P<{category}>" + "|".join(f"(?:{pattern.lower()})" for pattern in patterns) + ")"
+        for category, patterns in _PATTERNS.items()
+    )
+)
 
 
 def find_resonance(text: str) -> list[ResonanceSignal]:
     """All resonance signals in the text, ordered by position, one per distinct phrase."""
     signals: list[ResonanceSignal] = []
     seen: set[tuple[str, str]] = set()
-    for category, pattern in _COMPILED.items():
-        for match in pattern.finditer(text):
-            phrase = match.group(0).strip()
-            # "СУД" in Russian is unambiguous; English "sec"/"press" in lowercase prose is
-            # mostly something else, so those need upper case to count.
-            if phrase.lower() in ("sec", "occ", "press", "тв") and not phrase.isupper():
-                continue
-            key = (category, phrase.lower())
-            if key in seen:
-                continue
-            seen.add(key)
-            signals.append(ResonanceSignal(category, phrase, match.start(), match.end()))
-    signals.sort(key=lambda signal: signal.start)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A few characters change length when lowered; positions would drift, so fall back
+        # to matching the original (patterns are lower-case, so capitals then go unseen).
+        lowered = text
+    for match in _COMPILED.finditer(lowered):
+        category = match.lastgroup or ""
+        phrase = text[match.start() : match.end()].strip()
+        # English "sec"/"press"/"occ" in lower-case prose is mostly something else.
+        if phrase.lower() in ("sec", "occ", "press", "тв") and not phrase.isupper():
+            continue
+        key = (category, phrase.lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        signals.append(ResonanceSignal(category, phrase, match.start(), match.end()))
     return signals
