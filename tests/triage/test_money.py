@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from complaintdesk.triage.datasets import shared_data_dir
 from complaintdesk.triage.money import Money, extract_amount, find_amounts
+from complaintdesk.triage.money_eval import evaluate
 
 
 @pytest.mark.parametrize(
@@ -80,16 +82,7 @@ def test_find_amounts_lists_every_mention_with_its_span() -> None:
     assert text[mentions[0].start : mentions[0].end].startswith("10")
 
 
-@pytest.mark.skipif(
-    __import__("complaintdesk.triage.datasets", fromlist=["x"]).shared_data_dir() is None,
-    reason="shared data not available",
-)
+@pytest.mark.skipif(shared_data_dir() is None, reason="shared data not available")
 def test_labelled_real_excerpts_keep_exact_amount_and_currency_accuracy() -> None:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from triage_money_eval import evaluate
-
     assert evaluate(split="holdout")["accuracy"] >= 0.85
     assert evaluate(split="all")["n"] >= 60
