@@ -27,7 +27,7 @@ DEFAULT_REVIEW_THRESHOLD = 0.6
 CLAIM_SIGNAL_BOOST = 2.0
 # A claim missed costs more than a complaint over-flagged (money, short deadlines), so the
 # claim probability gets a prior weight; also chosen by cross-validation on training rows.
-CLAIM_PRIOR = 2.0
+CLAIM_PRIOR = 2.25
 MAX_CHARS = 3000
 ARTEFACT_PATH = Path(__file__).resolve().parent / "data" / "kind_model.joblib"
 
