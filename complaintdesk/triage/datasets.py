@@ -46,15 +46,16 @@ class LabelledText:
 
 
 def shared_data_dir() -> Path | None:
-    """The shared data folder: $COMPLAINTDESK_SHARED_DATA, else ../shared/data beside the repo."""
+    """The shared data folder, or None when it is not available.
+
+    $COMPLAINTDESK_SHARED_DATA decides alone when set (an empty or missing folder means
+    "no shared data"); otherwise ../shared/data beside the repository is used if present.
+    """
     configured = os.environ.get("COMPLAINTDESK_SHARED_DATA")
-    candidates = [Path(configured)] if configured else []
-    repo_root = Path(__file__).resolve().parents[2]
-    candidates += [repo_root.parent / "shared" / "data", Path("/work/shared/data")]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return None
+    if configured is not None:
+        return Path(configured) if configured and Path(configured).is_dir() else None
+    candidate = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
 
 
 def is_test_row(source: str, row_id: int) -> bool:

@@ -67,3 +67,20 @@ def test_customer_history_sets_the_repeat_flag(kind_model: KindModel) -> None:
         kind_model=kind_model,
     )
     assert result.is_repeat is True
+
+
+def test_triage_works_without_the_shared_data(monkeypatch, tmp_path) -> None:
+    from complaintdesk.triage import datasets
+
+    monkeypatch.setenv("COMPLAINTDESK_SHARED_DATA", str(tmp_path / "absent"))
+    datasets.load_source_texts.cache_clear()
+    try:
+        assert datasets.shared_data_dir() is None
+        assert datasets.labelled_real_rows(split="all") == []
+        from complaintdesk.triage.kind import train_default_model
+
+        model = train_default_model()  # written examples only
+        assert model.metadata["n_samples"] == len(datasets.read_kind_examples())
+        assert classify("Верните 50 рублей, списали дважды", kind_model=model).kind == "claim"
+    finally:
+        datasets.load_source_texts.cache_clear()
