@@ -52,6 +52,12 @@ _MONEY_LOSS = re.compile(
     r"|took\s+(?:my\s+)?money|overdraft|late\s+fee|interest\s+charge|double\s+(?:charged|billed)",
     re.IGNORECASE,
 )
+# Function words carry weight in the model but explain nothing to an operator.
+_EXPLANATION_STOPWORDS = frozenset(
+    "a an and are as at be but by for from i in is it me my of on or so that the this to was"
+    " were with you your и в во на не что я с со по за у мне меня как а это но же то из к"
+    " о об от до мой моя мои вы вас вам".split()
+)
 _THANKS = re.compile(
     r"спасибо|благодар|thank|grateful|appreciat|kudos|рекомендую|довол[ьен]", re.IGNORECASE
 )
@@ -278,8 +284,10 @@ class KindModel:
             if kind == "word":
                 if feature in _SIGNAL_NAMES:
                     words.append(f"signal: {_SIGNAL_NAMES[feature]}")
-                elif "zz" in feature:
-                    continue  # a bigram of two signal tokens says nothing new
+                elif "zz" in feature or all(
+                    word in _EXPLANATION_STOPWORDS for word in feature.split()
+                ):
+                    continue  # signal bigrams and function words say nothing new
                 elif len(words) < limit:
                     words.append(f'"{feature}"')
             elif len(chars) < 3 and feature.strip():

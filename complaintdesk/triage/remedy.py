@@ -12,6 +12,8 @@ _REMEDY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|вернуть\s+(?:мне\s+)?(?:деньги|средства)|возврат\w*\s+(?:денег|средств|суммы|платеж|комисс)"
         r"|требую\s+(?:вернуть|возврат)|прошу\s+(?:вернуть|возврат)|верните\s+деньги"
         r"|вернуть\s+\d|верните\s+\d|возвратить|сторн\w+|отменить\s+(?:платеж|списани|комисс)"
+        # a bare "верните!" closes a sentence about money taken
+        r"|верните(?=\s*[!.?,]|\s*$)"
         r"|refund|money\s+back|reimburs\w*|reverse\s+the\s+(?:charge|fee)|reversal"
         r"|return\s+(?:my|the)\s+(?:money|funds|payment)|credit\s+(?:it\s+)?back|chargeback"
         r"|give\s+(?:me\s+)?back|want\s+my\s+money|waive\s+the\s+fees?|remove\s+the\s+(?:charge|fee)s?",

@@ -18,6 +18,9 @@ BATCH_SIZE = 256
 class Command(BaseCommand):
     help = "Triage models: eval (cross-validation vs baseline), train (topic model), classify."
     stealth_options = ("stdin",)
+    # Triage touches no models or database, so it should run even while other apps'
+    # models are half-built (and it starts faster without the checks).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
