@@ -1,0 +1,127 @@
+"""Read the shared real-data files by source and row id, and the repo's own labels.
+
+The shared files are read-only and may be absent (a fresh checkout, CI): every loader
+returns None or an empty result then, and callers fall back to the written examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+KIND_LABELS_PATH = DATA_DIR / "kind_labels.csv"
+KIND_EXAMPLES_PATH = DATA_DIR / "kind_examples.csv"
+MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
+
+# Which share of labelled real rows is held out for the honest test figure; fixed by row id.
+TEST_SHARE_PERCENT = 25
+
+SOURCES = {
+    "myfin": ("myfin_bank_reviews_ru.xlsx", "id", "review_text", "ru"),
+    "cfpb_narratives": (
+        "cfpb_narratives_by_product.csv",
+        "Unnamed: 0",
+        "Consumer complaint narrative",
+        "en",
+    ),
+    "rutube": ("rutube_support_tickets_ru.xlsx", None, "Вопрос пользователя", "ru"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """A text with its label and where it came from."""
+
+    source: str
+    row_id: int
+    text: str
+    label: str
+    language: str
+
+
+def shared_data_dir() -> Path | None:
+    """The shared data folder, or None when it is not available.
+
+    $COMPLAINTDESK_SHARED_DATA decides alone when set (an empty or missing folder means
+    "no shared data"); otherwise ../shared/data beside the repository is used if present.
+    """
+    configured = os.environ.get("COMPLAINTDESK_SHARED_DATA")
+    if configured is not None:
+        return Path(configured) if configured and Path(configured).is_dir() else None
+    candidate = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+def is_test_row(source: str, row_id: int) -> bool:
+    """True for the rows kept out of training and tuning, chosen by a hash of the row id."""
+    digest = hashlib.sha1(f"{source}:{row_id}".encode()).hexdigest()
+    return int(digest, 16) % 100 < TEST_SHARE_PERCENT
+
+
+@lru_cache(maxsize=8)
+def load_source_texts(source: str) -> dict[int, str] | None:
+    """Row id -> text for one shared source, or None when the file is not available."""
+    folder = shared_data_dir()
+    if folder is None or source not in SOURCES:
+        return None
+    filename, id_column, text_column, _ = SOURCES[source]
+    path = folder / filename
+    if not path.exists():
+        return None
+    import pandas as pd  # deferred: pandas is only needed when shared data is read
+
+    frame = pd.read_excel(path) if path.suffix == ".xlsx" else pd.read_csv(path)
+    ids = frame.index if id_column is None else frame[id_column]
+    return {
+        int(row_id): str(text)
+        for row_id, text in zip(ids, frame[text_column], strict=True)
+        if isinstance(text, str)
+    }
+
+
+def read_kind_labels() -> list[tuple[str, int, str]]:
+    """(source, row_id, kind) rows from the repo's label file."""
+    with KIND_LABELS_PATH.open(encoding="utf-8") as handle:
+        return [(row["source"], int(row["row_id"]), row["kind"]) for row in csv.DictReader(handle)]
+
+
+def read_kind_examples() -> list[LabelledText]:
+    """The examples written for this project, usable with no shared data."""
+    with KIND_EXAMPLES_PATH.open(encoding="utf-8") as handle:
+        return [
+            LabelledText("written", index, row["text"], row["kind"], row["language"])
+            for index, row in enumerate(csv.DictReader(handle))
+        ]
+
+
+def labelled_real_rows(*, split: str) -> list[LabelledText]:
+    """Labelled shared rows of one split ('train', 'test' or 'all'); empty without the data."""
+    rows: list[LabelledText] = []
+    for source, row_id, kind in read_kind_labels():
+        in_test = is_test_row(source, row_id)
+        if (split == "train" and in_test) or (split == "test" and not in_test):
+            continue
+        texts = load_source_texts(source)
+        if texts is None or row_id not in texts:
+            continue
+        rows.append(LabelledText(source, row_id, texts[row_id], kind, SOURCES[source][3]))
+    return rows
+
+
+def read_table(path: str | Path, *, columns: Iterable[str]) -> dict[str, list[object]]:
+    """Columns of a CSV or XLSX file as lists, for the train/eval commands."""
+    import pandas as pd
+
+    path = Path(path)
+    frame = pd.read_excel(path) if path.suffix.lower() in (".xlsx", ".xls") else pd.read_csv(path)
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise KeyError(f"{path.name}: no column(s) {', '.join(missing)}; has {list(frame.columns)}")
+    frame = frame.dropna(subset=list(columns))
+    return {column: frame[column].tolist() for column in columns}

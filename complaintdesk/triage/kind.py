@@ -1,0 +1,379 @@
+"""Kind of a case: complaint, claim, question, suggestion or gratitude, with a confidence.
+
+A logistic regression over word and character n-grams gives calibrated-enough probabilities;
+explicit signals (an amount, the remedy asked for) enter both as features and as a final
+nudge toward "claim", because money at the core is what makes a claim.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from complaintdesk.triage.money import Money, extract_amount
+from complaintdesk.triage.remedy import detect_remedy
+
+KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
+MODEL_VERSION = "kind-2026.11-1"
+DEFAULT_REVIEW_THRESHOLD = 0.6
+# How much an amount plus a money-back request multiplies the claim probability; chosen by
+# cross-validation on the training rows only (see bench/triage_kind_eval.py).
+CLAIM_SIGNAL_BOOST = 2.0
+# A claim missed costs more than a complaint over-flagged (money, short deadlines), so the
+# claim probability gets a prior weight; also chosen by cross-validation on training rows.
+CLAIM_PRIOR = 2.25
+MAX_CHARS = 3000
+ARTEFACT_PATH = Path(__file__).resolve().parent / "data" / "kind_model.joblib"
+
+_MASK = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$|\}")
+_SIGNAL_NAMES = {
+    "zzamount": "an amount of money is stated",
+    "zzremedymoneyback": "asks for money back",
+    "zzremedycompensation": "asks for compensation",
+    "zzremedyfix": "asks for a fix",
+    "zzremedyexplain": "asks for an explanation",
+    "zzqmark": "contains a question",
+    "zzmoneyloss": "money was taken, charged or not credited",
+    "zzthanks": "thanks the company",
+}
+# Phrases that say the company's action cost the customer money: the core of a claim.
+_MONEY_LOSS = re.compile(
+    r"списал|списан|списыва|сняли\s+(?:с\s+карт|деньг|комисс|\d)|удержа|комисси[юяи]\s+(?:сняли|взяли)"
+    r"|не\s+(?:зачисл|поступил|пришл|выдал|вернул)|недостач|недодал|переплат|пен[ьия]\b|штраф"
+    r"|забрал\w*\s+(?:купюр|деньг|наличн)|двойн\w+\s+списан|дважды"
+    r"|charged|overcharg|\bfees?\b|refund|reimburs|debited|withdrew|withdrawn|not\s+credited"
+    r"|never\s+(?:credited|received\s+(?:my|the)\s+(?:refund|money|check))|unauthori[sz]ed"
+    r"|took\s+(?:my\s+)?money|overdraft|late\s+fee|interest\s+charge|double\s+(?:charged|billed)",
+    re.IGNORECASE,
+)
+# Function words carry weight in the model but explain nothing to an operator.
+_EXPLANATION_STOPWORDS = frozenset(
+    "a an and are as at be but by for from i in is it me my of on or so that the this to was"
+    " were with you your и в во на не что я с со по за у мне меня как а это но же то из к"
+    " о об от до мой моя мои вы вас вам".split()
+)
+_THANKS = re.compile(
+    r"спасибо|благодар|thank|grateful|appreciat|kudos|рекомендую|довол[ьен]", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KindPrediction:
+    """The kind, its probability, whether a human should look, and why."""
+
+    kind: str
+    confidence: float
+    needs_review: bool
+    probabilities: dict[str, float]
+    explanation: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TextSignals:
+    """Explicit extractions computed once per text and shared with the pipeline."""
+
+    money: Money | None
+    remedy: str | None
+
+
+def compute_signals(text: str, *, rouble_currency: str | None = None) -> TextSignals:
+    cut = text[:MAX_CHARS]
+    return TextSignals(extract_amount(cut, rouble_currency=rouble_currency), detect_remedy(cut))
+
+
+def signal_tokens(text: str, signals: TextSignals | None = None) -> list[str]:
+    """Explicit money/remedy/question markers added to the text as pseudo-words."""
+    signals = signals or compute_signals(text)
+    tokens: list[str] = []
+    if signals.money is not None:
+        tokens.append("zzamount")
+    remedy = signals.remedy
+    if remedy == "money_back":
+        tokens.append("zzremedymoneyback")
+    elif remedy == "compensation":
+        tokens.append("zzremedycompensation")
+    elif remedy == "fix":
+        tokens.append("zzremedyfix")
+    elif remedy == "apology_explanation":
+        tokens.append("zzremedyexplain")
+    if "?" in text:
+        tokens.append("zzqmark")
+    if _MONEY_LOSS.search(text):
+        tokens.append("zzmoneyloss")
+    if _THANKS.search(text):
+        tokens.append("zzthanks")
+    return tokens
+
+
+def prepare_text(text: str, signals: TextSignals | None = None) -> str:
+    """Lower-case, drop CFPB masks, cut very long texts, append the signal tokens."""
+    cut = text[:MAX_CHARS]
+    cleaned = _MASK.sub(" ", cut).lower()
+    return cleaned + " " + " ".join(signal_tokens(cut, signals))
+
+
+def build_kind_pipeline(*, C: float = 2.0, char_ngrams: bool = True) -> Any:
+    """TF-IDF word 1-2-grams (+ char 2-5-grams), then a balanced multinomial logistic regression.
+
+    Character n-grams catch Russian word endings and typos but cost most of the run time;
+    ``char_ngrams=False`` trades a little quality for several times the speed.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    parts: list[tuple[str, Any]] = [
+        (
+            "word",
+            TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.5, max_features=40000
+            ),
+        )
+    ]
+    if char_ngrams:
+        parts.append(
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_features=60000,
+                ),
+            )
+        )
+    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    return Pipeline([("features", FeatureUnion(parts)), ("classifier", classifier)])
+
+
+class KindModel:
+    """A trained kind classifier with explanation support."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        *,
+        version: str = MODEL_VERSION,
+        claim_boost: float = CLAIM_SIGNAL_BOOST,
+        claim_prior: float = CLAIM_PRIOR,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.version = version
+        self.claim_boost = claim_boost
+        self.claim_prior = claim_prior
+        self.metadata = metadata or {}
+        self._feature_names: np.ndarray | None = None
+
+    @classmethod
+    def train(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        C: float = 2.0,
+        claim_boost: float = CLAIM_SIGNAL_BOOST,
+        claim_prior: float = CLAIM_PRIOR,
+        version: str = MODEL_VERSION,
+        char_ngrams: bool = True,
+    ) -> KindModel:
+        """Fit on raw texts and kind labels."""
+        pipeline = build_kind_pipeline(C=C, char_ngrams=char_ngrams)
+        pipeline.fit([prepare_text(text) for text in texts], list(labels))
+        counts = {kind: int(sum(1 for label in labels if label == kind)) for kind in KINDS}
+        return cls(
+            pipeline,
+            version=version,
+            claim_boost=claim_boost,
+            claim_prior=claim_prior,
+            metadata={"n_samples": len(texts), "class_counts": counts, "C": C},
+        )
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.pipeline.named_steps["classifier"].classes_)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities after the money/remedy nudge, columns in ``self.classes`` order."""
+        prepared = [prepare_text(text) for text in texts]
+        probabilities = self.pipeline.predict_proba(prepared)
+        return self._apply_claim_signal(prepared, probabilities)
+
+    def _apply_claim_signal(self, prepared: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
+        if "claim" not in self.classes:
+            return probabilities
+        claim_column = self.classes.index("claim")
+        adjusted = probabilities.copy()
+        adjusted[:, claim_column] *= self.claim_prior
+        for row, text in enumerate(prepared):
+            tail = text[-120:]
+            if ("zzamount" in tail or "zzmoneyloss" in tail) and (
+                "zzremedymoneyback" in tail or "zzremedycompensation" in tail
+            ):
+                adjusted[row, claim_column] *= self.claim_boost
+        return adjusted / adjusted.sum(axis=1, keepdims=True)
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        *,
+        review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+        explain: bool = True,
+        top_features: int = 6,
+        signals: Sequence[TextSignals] | None = None,
+    ) -> list[KindPrediction]:
+        """Predict kinds for many texts at once (much faster than one by one)."""
+        if not texts:
+            return []
+        if signals is None:
+            prepared = [prepare_text(text) for text in texts]
+        else:
+            prepared = [prepare_text(t, s) for t, s in zip(texts, signals, strict=True)]
+        matrix = self.pipeline.named_steps["features"].transform(prepared)
+        raw = self.pipeline.named_steps["classifier"].predict_proba(matrix)
+        probabilities = self._apply_claim_signal(prepared, raw)
+        classes = self.classes
+        predictions: list[KindPrediction] = []
+        for row in range(len(texts)):
+            best = int(np.argmax(probabilities[row]))
+            confidence = float(probabilities[row, best])
+            explanation = (
+                self._explain(matrix[row], best, prepared[row], raw[row], top_features)
+                if explain
+                else []
+            )
+            predictions.append(
+                KindPrediction(
+                    kind=classes[best],
+                    confidence=round(confidence, 4),
+                    needs_review=confidence < review_threshold,
+                    probabilities={
+                        kind: round(float(probabilities[row, index]), 4)
+                        for index, kind in enumerate(classes)
+                    },
+                    explanation=explanation,
+                )
+            )
+        return predictions
+
+    def _explain(
+        self, vector: Any, class_index: int, prepared: str, raw: np.ndarray, limit: int
+    ) -> list[str]:
+        """The phrases that pushed hardest toward the chosen class (weight x tf-idf)."""
+        classifier = self.pipeline.named_steps["classifier"]
+        coefficients = classifier.coef_[class_index]
+        if self._feature_names is None:
+            self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
+        row = vector.tocsr()
+        contributions = row.data * coefficients[row.indices]
+        order = np.argsort(-contributions)
+        words: list[str] = []
+        chars: list[str] = []
+        for position in order:
+            if contributions[position] <= 0:
+                break
+            name = str(self._feature_names[row.indices[position]])
+            kind, _, feature = name.partition("__")
+            if kind == "word":
+                if feature in _SIGNAL_NAMES:
+                    words.append(f"signal: {_SIGNAL_NAMES[feature]}")
+                elif "zz" in feature or all(
+                    word in _EXPLANATION_STOPWORDS for word in feature.split()
+                ):
+                    continue  # signal bigrams and function words say nothing new
+                elif len(words) < limit:
+                    words.append(f'"{feature}"')
+            elif len(chars) < 3 and feature.strip():
+                chars.append(f"'{feature}'")
+            if len(words) >= limit:
+                break
+        explanation = words or chars
+        tail = prepared[-120:]
+        if ("zzamount" in tail or "zzmoneyloss" in tail) and (
+            "zzremedymoneyback" in tail or "zzremedycompensation" in tail
+        ):
+            if self.classes[class_index] == "claim" and self.claim_boost != 1.0:
+                explanation.append("rule: amount + money-back/compensation request favours claim")
+        return explanation
+
+    def save(self, path: Path | str = ARTEFACT_PATH) -> None:
+        """Persist with joblib (compressed) together with version and metadata."""
+        import joblib
+        import sklearn
+
+        payload = {
+            "pipeline": self.pipeline,
+            "version": self.version,
+            "claim_boost": self.claim_boost,
+            "claim_prior": self.claim_prior,
+            "metadata": {**self.metadata, "sklearn": sklearn.__version__},
+        }
+        joblib.dump(payload, path, compress=3)
+
+    @classmethod
+    def load(cls, path: Path | str = ARTEFACT_PATH) -> KindModel:
+        import joblib
+
+        payload = joblib.load(path)
+        return cls(
+            payload["pipeline"],
+            version=payload["version"],
+            claim_boost=payload["claim_boost"],
+            claim_prior=payload.get("claim_prior", 1.0),
+            metadata=payload["metadata"],
+        )
+
+
+def training_rows() -> tuple[list[str], list[str]]:
+    """Written examples plus the labelled shared rows of the train split (when present)."""
+    from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples
+
+    rows = read_kind_examples() + labelled_real_rows(split="train")
+    return [row.text for row in rows], [row.label for row in rows]
+
+
+def train_default_model() -> KindModel:
+    """The shipped model: written examples + the train split of the labelled real rows."""
+    texts, labels = training_rows()
+    return KindModel.train(texts, labels)
+
+
+_default_model: KindModel | None = None
+_default_lock = threading.Lock()
+
+
+def get_default_model() -> KindModel:
+    """The shipped artefact if it loads with this scikit-learn, else a model trained now."""
+    global _default_model
+    with _default_lock:
+        if _default_model is None:
+            _default_model = _load_or_train()
+        return _default_model
+
+
+def _load_or_train() -> KindModel:
+    import sklearn
+
+    if ARTEFACT_PATH.exists():
+        try:
+            model = KindModel.load(ARTEFACT_PATH)
+            if model.metadata.get("sklearn") == sklearn.__version__:
+                return model
+        except Exception:  # noqa: BLE001 - a stale or foreign artefact just means retraining
+            pass
+    return train_default_model()
+
+
+def classify_kind(
+    text: str, *, review_threshold: float = DEFAULT_REVIEW_THRESHOLD, model: KindModel | None = None
+) -> KindPrediction:
+    """Kind of one text with the shipped model."""
+    chosen = model or get_default_model()
+    return chosen.predict([text], review_threshold=review_threshold)[0]

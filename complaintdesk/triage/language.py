@@ -1,0 +1,32 @@
+"""Language of a text (ru, en or other) by script ratio: no model, no download."""
+
+from __future__ import annotations
+
+import re
+
+_CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
+_LATIN = re.compile(r"[a-zA-Z]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Letters that Russian lacks but Ukrainian/Belarusian/Kazakh use: texts with many of them
+# are another Cyrillic language, not Russian.
+_NON_RUSSIAN_CYRILLIC = re.compile(r"[іїєґўәғқңөұүһІЇЄҐЎӘҒҚҢӨҰҮҺ]")
+# CFPB masks digits and names as XXXX; those are not English words.
+_MASK = re.compile(r"\bX{2,}\b|\bXX/XX/XXXX\b")
+
+
+def detect_language(text: str, *, min_letters: int = 3) -> str:
+    """Return 'ru', 'en' or 'other' from the share of Cyrillic and Latin letters."""
+    # The first 1,000 characters settle the script; scanning more only costs time.
+    cleaned = _MASK.sub(" ", text[:1000])
+    letters = len(_LETTER.findall(cleaned))
+    if letters < min_letters:
+        return "other"
+    cyrillic = len(_CYRILLIC.findall(cleaned))
+    latin = len(_LATIN.findall(cleaned))
+    other_cyrillic = len(_NON_RUSSIAN_CYRILLIC.findall(cleaned))
+    if cyrillic >= latin and cyrillic / letters >= 0.5:
+        # A few і/ў letters may be a Belarusian street name inside a Russian review.
+        return "other" if other_cyrillic / max(cyrillic, 1) > 0.02 else "ru"
+    if latin > cyrillic and latin / letters >= 0.5:
+        return "en"
+    return "other"

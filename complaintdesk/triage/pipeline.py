@@ -1,0 +1,170 @@
+"""One call that triages a text: kind, topic, amount, remedy, resonance, language, repeats."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from complaintdesk.triage.kind import (
+    DEFAULT_REVIEW_THRESHOLD,
+    KindModel,
+    compute_signals,
+    get_default_model,
+)
+from complaintdesk.triage.language import detect_language
+from complaintdesk.triage.resonance import ResonanceSignal, find_resonance
+from complaintdesk.triage.topic import TopicModel
+
+DEFAULT_REPEAT_THRESHOLD = 0.5
+
+
+@dataclass(slots=True)
+class TriageResult:
+    """Everything triage knows about one text."""
+
+    kind: str
+    kind_confidence: float
+    needs_review: bool
+    explanation: list[str]
+    topic: str | None
+    topic_confidence: float | None
+    amount: Decimal | None
+    currency: str | None
+    remedy: str | None
+    resonance: list[ResonanceSignal]
+    language: str
+    model_version: str
+    kind_probabilities: dict[str, float] = field(default_factory=dict)
+    is_repeat: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the amount as a string so no precision is lost."""
+        return {
+            "kind": self.kind,
+            "kind_confidence": self.kind_confidence,
+            "needs_review": self.needs_review,
+            "explanation": self.explanation,
+            "topic": self.topic,
+            "topic_confidence": self.topic_confidence,
+            "amount": None if self.amount is None else str(self.amount),
+            "currency": self.currency,
+            "remedy": self.remedy,
+            "resonance": [signal.as_dict() for signal in self.resonance],
+            "language": self.language,
+            "model_version": self.model_version,
+            "kind_probabilities": self.kind_probabilities,
+            "is_repeat": self.is_repeat,
+        }
+
+
+def classify_many(
+    texts: Sequence[str],
+    *,
+    topic_model: TopicModel | None = None,
+    kind_model: KindModel | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    rouble_currency: str | None = None,
+) -> list[TriageResult]:
+    """Triage a batch; models run once per batch, which is what makes bulk imports fast."""
+    if not texts:
+        return []
+    chosen_kind_model = kind_model or get_default_model()
+    signals = [compute_signals(text, rouble_currency=rouble_currency) for text in texts]
+    kinds = chosen_kind_model.predict(
+        texts, review_threshold=review_threshold, signals=signals
+    )
+    topics = topic_model.predict(texts) if topic_model is not None else [None] * len(texts)
+    version = chosen_kind_model.version + (f"+{topic_model.version}" if topic_model else "")
+    results: list[TriageResult] = []
+    for text, kind, topic, signal in zip(texts, kinds, topics, signals, strict=True):
+        money = signal.money
+        results.append(
+            TriageResult(
+                kind=str(kind.kind),
+                kind_confidence=kind.confidence,
+                needs_review=kind.needs_review,
+                explanation=kind.explanation,
+                topic=None if topic is None else topic.topic,
+                topic_confidence=None if topic is None else topic.confidence,
+                amount=None if money is None else money.amount,
+                currency=None if money is None else money.currency,
+                remedy=signal.remedy,
+                resonance=find_resonance(text),
+                language=detect_language(text),
+                model_version=version,
+                kind_probabilities={str(k): v for k, v in kind.probabilities.items()},
+            )
+        )
+    return results
+
+
+def classify(
+    text: str,
+    *,
+    topic_model: TopicModel | None = None,
+    customer_history: Iterable[tuple[str, date | datetime]] | None = None,
+    kind_model: KindModel | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    rouble_currency: str | None = None,
+    now: date | datetime | None = None,
+) -> TriageResult:
+    """Triage one text; with ``customer_history`` [(text, date)], also flag a repeat."""
+    result = classify_many(
+        [text],
+        topic_model=topic_model,
+        kind_model=kind_model,
+        review_threshold=review_threshold,
+        rouble_currency=rouble_currency,
+    )[0]
+    if customer_history is not None:
+        result.is_repeat = is_repeat(text, customer_history, now=now)
+    return result
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _shingles(text: str) -> Counter[str]:
+    """Character 4-grams of the normalised words: robust to typos and word endings."""
+    normalised = " ".join(_WORD.findall(text.lower()))
+    return Counter(normalised[i : i + 4] for i in range(max(len(normalised) - 3, 1)))
+
+
+def text_similarity(first: str, second: str) -> float:
+    """Cosine similarity of character 4-gram counts, 0..1."""
+    a, b = _shingles(first), _shingles(second)
+    dot = sum(count * b[gram] for gram, count in a.items() if gram in b)
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _as_datetime(moment: date | datetime) -> datetime:
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=None)
+    return datetime(moment.year, moment.month, moment.day)
+
+
+def is_repeat(
+    text: str,
+    previous_texts_with_dates: Iterable[tuple[str, date | datetime]],
+    *,
+    days: int = 30,
+    threshold: float = DEFAULT_REPEAT_THRESHOLD,
+    now: date | datetime | None = None,
+) -> bool:
+    """True when the same customer sent a similar text within the last ``days`` days."""
+    reference = _as_datetime(now) if now is not None else datetime.now()
+    window_start = reference - timedelta(days=days)
+    for previous_text, sent_at in previous_texts_with_dates:
+        moment = _as_datetime(sent_at)
+        if not window_start <= moment <= reference:
+            continue
+        if text_similarity(text, previous_text) >= threshold:
+            return True
+    return False

@@ -1,0 +1,86 @@
+"""Kind model: held-out examples in both languages, confidence, review flag, explanations."""
+
+from collections import Counter
+
+import pytest
+
+from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples, shared_data_dir
+from complaintdesk.triage.kind import KINDS, KindModel
+
+# Written for this test only: none of these sentences is in the training files.
+HELD_OUT = [
+    ("Списали 45 рублей за смс-оповещение, которое я отключил. Верните деньги.", "claim"),
+    ("Банкомат не выдал наличные, а сумму 300 BYN с карты списал.", "claim"),
+    ("I was charged a $25 late fee although my payment arrived on time. Refund it.", "claim"),
+    ("The bank withdrew $150 from my account without authorisation and won't return it.", "claim"),
+    ("Оператор колл-центра был очень груб и бросил трубку.", "complaint"),
+    ("В отделении работала одна касса, простояла в очереди час.", "complaint"),
+    ("Nobody answers the phone at the branch, I have tried all week.", "complaint"),
+    ("Подскажите, пожалуйста, как открыть вклад онлайн?", "question"),
+    ("What time does the branch open on Sunday?", "question"),
+    ("Огромное спасибо сотруднице Марине за помощь с оформлением карты!", "gratitude"),
+    ("Thanks a lot to your support agent, she solved everything in minutes.", "gratitude"),
+    ("Предлагаю добавить в приложение возможность менять ПИН-код.", "suggestion"),
+    ("It would be great if you added push notifications for every payment.", "suggestion"),
+]
+
+
+def test_held_out_written_examples_are_mostly_classified_right(kind_model: KindModel) -> None:
+    predictions = kind_model.predict([text for text, _ in HELD_OUT])
+    right = sum(p.kind == kind for p, (_, kind) in zip(predictions, HELD_OUT, strict=True))
+    assert right / len(HELD_OUT) >= 0.8
+
+
+def test_every_held_out_claim_is_recognised_as_claim(kind_model: KindModel) -> None:
+    claims = [text for text, kind in HELD_OUT if kind == "claim"]
+    assert [p.kind for p in kind_model.predict(claims)] == ["claim"] * len(claims)
+
+
+def test_probabilities_cover_all_kinds_and_sum_to_one(kind_model: KindModel) -> None:
+    prediction = kind_model.predict(["Верните деньги, списали дважды 20 рублей"])[0]
+    assert set(prediction.probabilities) == set(KINDS)
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert prediction.confidence == max(prediction.probabilities.values())
+
+
+def test_low_confidence_asks_for_review_at_the_configured_threshold(
+    kind_model: KindModel,
+) -> None:
+    text = "Ну такое себе"
+    assert kind_model.predict([text], review_threshold=0.99)[0].needs_review
+    assert not kind_model.predict([text], review_threshold=0.0)[0].needs_review
+
+
+def test_explanation_names_the_phrases_and_signals_behind_a_claim(kind_model: KindModel) -> None:
+    prediction = kind_model.predict(["Списали 600 рублей, верните деньги"])[0]
+    joined = " ".join(prediction.explanation)
+    assert prediction.kind == "claim"
+    assert "signal: asks for money back" in joined
+    assert "rule: amount + money-back" in joined
+
+
+def test_model_trains_from_written_examples_alone_when_shared_data_is_absent() -> None:
+    examples = read_kind_examples()
+    model = KindModel.train([e.text for e in examples], [e.label for e in examples])
+    assert model.predict(["Please refund the $30 fee you charged twice"])[0].kind == "claim"
+    assert model.predict(["Спасибо большое за помощь!"])[0].kind == "gratitude"
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="shared data not available")
+def test_held_out_real_rows_keep_claim_recall_and_beat_majority(kind_model: KindModel) -> None:
+    rows = labelled_real_rows(split="test")
+    predictions = kind_model.predict([r.text for r in rows], explain=False)
+    truth = [r.label for r in rows]
+    predicted = [p.kind for p in predictions]
+    claims = [p for p, t in zip(predicted, truth, strict=True) if t == "claim"]
+    accuracy = sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(truth)
+    majority_share = Counter(truth).most_common(1)[0][1] / len(truth)
+    assert claims.count("claim") / len(claims) >= 0.9
+    assert accuracy > majority_share + 0.2
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="shared data not available")
+def test_test_split_is_fixed_by_row_id_and_disjoint_from_training() -> None:
+    train = {(r.source, r.row_id) for r in labelled_real_rows(split="train")}
+    test = {(r.source, r.row_id) for r in labelled_real_rows(split="test")}
+    assert train and test and not train & test
