@@ -194,6 +194,18 @@ def import_file(
     return report
 
 
+def _triage_batch(items: list[tuple]) -> dict[int, object]:
+    """Triage results for a batch of parsed rows, keyed by the row's identity."""
+    from django.conf import settings
+
+    if not items or not settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
+        return {}
+    from complaintdesk.triage.service import triage_many
+
+    results = triage_many([data.text for data, _ in items])
+    return {id(item): result for item, result in zip(items, results, strict=True)}
+
+
 # Rows commit in batches (one fsync per batch, not per row); each row still has its own
 # savepoint, so a bad row never takes its neighbours with it.
 _BATCH_ROWS = 500
@@ -201,14 +213,24 @@ _BATCH_ROWS = 500
 
 @transaction.atomic
 def _import_batch(batch, *, mapping, seen, report, progress) -> None:
+    parsed: list[tuple[int, object]] = []
     for number, row in batch:
         try:
-            data, reply = row_to_case(mapping, row)
+            parsed.append((number, row_to_case(mapping, row)))
+        except ValueError as exc:
+            parsed.append((number, exc))
+    triaged = _triage_batch([item for _, item in parsed if isinstance(item, tuple)])
+    for number, item in parsed:
+        try:
+            if isinstance(item, Exception):
+                raise item
+            data, reply = item
             if data.source_id in seen:
                 report.skipped_existing += 1
                 continue
             with transaction.atomic():
-                case, created = services.create_case(data=data, actor=None, notify=False)
+                case, created = services.create_case(data=data, actor=None, notify=False,
+                                                     triage=triaged.get(id(item)))
                 if created and reply:
                     # The organisation's historical answer, kept as data: nothing is sent.
                     Message.objects.create(case=case, direction=Message.Direction.OUT,

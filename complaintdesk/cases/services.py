@@ -101,18 +101,16 @@ def enqueue(
     dedupe_key: str,
     message: Message | None = None,
     channel: str = "email",
-) -> Outbox | None:
+) -> None:
     """Queue a message for the worker; the dedupe key makes a second enqueue a no-op."""
     if not recipient:
-        return None
-    try:
-        with transaction.atomic():
-            return Outbox.objects.create(
-                case=case, purpose=purpose, recipient=recipient, subject=subject[:300],
-                body=body, dedupe_key=dedupe_key, message=message, channel=channel,
-            )
-    except IntegrityError:
-        return None
+        return
+    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a duplicate key is silently
+    # the same message.
+    Outbox.objects.bulk_create([Outbox(
+        case=case, purpose=purpose, recipient=recipient, subject=subject[:300], body=body,
+        dedupe_key=dedupe_key, message=message, channel=channel,
+    )], ignore_conflicts=True)
 
 
 def normalise_email(value: str) -> str:
@@ -261,6 +259,7 @@ def create_case(
     actor: User | None,
     idempotency_key: str = "",
     notify: bool = True,
+    triage=None,
 ) -> tuple[Case, bool]:
     """Register a case in one transaction; returns (case, created). A replayed key returns the
     first case and created=False; the same key with a different body is a conflict."""
@@ -273,9 +272,14 @@ def create_case(
         replay = _replay(scope, idempotency_key, fingerprint)
         if replay is not None:
             return replay, False
+    if settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
+        from complaintdesk.triage.service import triage_new_case
+
+        # `triage` may come precomputed for a batch (imports); otherwise it runs here.
+        data, triage = triage_new_case(data, result=triage)
     try:
         with transaction.atomic():
-            case = _insert_case(data=data, actor=actor, notify=notify)
+            case = _insert_case(data=data, actor=actor, notify=notify, triage=triage)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     scope=scope, key=idempotency_key, request_hash=fingerprint, case=case
@@ -307,7 +311,7 @@ def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
     return row.case
 
 
-def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
+def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None) -> Case:
     now = timezone.now()
     topic = None
     if data.topic:
@@ -329,6 +333,9 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
         priority=data.priority, queue=queue, source=data.source, source_id=data.source_id,
         handling_cost=_handling_cost(data.channel), created_at=now,
     )
+    if triage is not None and data.kind == triage.kind:
+        case.kind_confidence = triage.kind_confidence
+        case.needs_review = triage.needs_review
     history = data.history
     if history is not None:
         case.status = history.status
@@ -353,6 +360,15 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool) -> Case:
         "channel": case.channel, "acknowledge_by": case.acknowledge_by,
         "resolve_by": case.resolve_by, "policy": case.policy.name if case.policy else None,
     }, source=data.source or None, **data.extra)
+    if triage is not None:
+        record(case, EventType.CLASSIFIED, actor=None, after={
+            "kind": case.kind, "language": case.language, "amount": case.amount_claimed,
+            "currency": case.currency or None, "remedy": case.remedy_sought or None,
+            "resonance": case.resonance_source or None,
+        }, model_version=triage.model_version, confidence=triage.kind_confidence,
+            needs_review=triage.needs_review, explanation=triage.explanation,
+            probabilities=triage.kind_probabilities,
+            signals=[s.as_dict() for s in triage.resonance], by="model")
     if resonance:
         record(case, EventType.RESONANCE, actor=actor, after={"source": data.resonance_source})
     if notify and history is None and case.acknowledged_at is None:

@@ -120,11 +120,11 @@ class Policy(models.Model):
 
     @property
     def specificity(self) -> int:
-        # Topic outranks kind outranks channel outranks priority, so a money-at-risk
-        # topic rule beats a generic "claims" rule.
+        # Topic outranks channel outranks kind outranks priority: a money-at-risk topic rule
+        # beats a generic "claims" rule, and a regulator's own deadline beats the kind's.
         return (
-            (8 if self.topic_id else 0) + (4 if self.kind else 0)
-            + (2 if self.channel else 0) + (1 if self.priority else 0)
+            (8 if self.topic_id else 0) + (4 if self.channel else 0)
+            + (2 if self.kind else 0) + (1 if self.priority else 0)
         )
 
     def resolve_seconds(self, calendar: WorkCalendar) -> float:

@@ -65,8 +65,9 @@ def test_regulator_referral_gets_fifteen_business_days_across_march_8_holiday(ma
 def test_creation_writes_created_and_deadline_events_and_queues_an_acknowledgement(make_case):
     case = make_case()
     types = list(case.events.values_list("type", flat=True))
-    assert types == [EventType.CREATED]
-    assert parse_datetime(case.events.get().after["resolve_by"]) == case.resolve_by
+    assert types == [EventType.CREATED, EventType.CLASSIFIED]
+    created = case.events.get(type=EventType.CREATED)
+    assert parse_datetime(created.after["resolve_by"]) == case.resolve_by
     ack = Outbox.objects.get(case=case)
     assert ack.purpose == "ack" and ack.recipient == "ivan@example.com"
     assert case.reference in ack.subject
@@ -127,6 +128,32 @@ def test_deleting_a_user_keeps_their_cases_and_their_name_on_the_timeline(make_c
     case.refresh_from_db()
     assert case.assignee is None
     assert case.events.filter(actor_label="timur").count() == 2
+
+
+def test_triage_fills_kind_amount_and_remedy_and_records_its_model_version(queues):
+    case, _ = services.create_case(data=new_case(
+        text="Банкомат не зачислил 600 рублей на карту, верните деньги"), actor=None)
+    assert case.kind == "claim" and case.queue.code == "claims"
+    assert (case.amount_claimed, case.currency) == (Decimal("600"), "RUB")
+    assert case.remedy_sought == "money_back" and case.language == "ru"
+    event = case.events.get(type=EventType.CLASSIFIED)
+    assert event.data["model_version"] and event.data["explanation"]
+    assert 0 < case.kind_confidence <= 1
+
+
+def test_explicit_values_are_never_overwritten_by_triage(queues):
+    case, _ = services.create_case(data=new_case(
+        text="Банкомат не зачислил 600 рублей, верните деньги", kind="complaint",
+        amount_claimed=Decimal("500"), currency="BYN"), actor=None)
+    assert (case.kind, case.amount_claimed, case.currency) == ("complaint", Decimal("500"), "BYN")
+
+
+def test_a_mention_of_the_regulator_flags_resonance_at_once(queues):
+    case, _ = services.create_case(data=new_case(
+        text="Третий раз пишу, ответа нет. Подаю жалобу в Центробанк и Роспотребнадзор."),
+        actor=None)
+    assert case.resonance and case.resonance_source == "regulator"
+    assert case.queue.code == "special"
 
 
 def test_received_at_in_the_past_sets_deadlines_from_receipt(make_case, frozen):

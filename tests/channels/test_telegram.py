@@ -111,7 +111,7 @@ def test_a_message_after_the_case_is_closed_opens_a_new_case(bot, queues):
 
 def test_an_operators_reply_goes_back_to_the_chat_through_send_message(
         bot, queues, teammate):
-    post_update(update(1, "Where is my refund?"))
+    post_update(update(1, "Where is my parcel? It is late again."))
     case = Case.objects.get()
     run_pass(worker_id="t")
 

@@ -89,11 +89,11 @@ def test_an_unknown_source_is_404(source):
 
 
 def test_replies_are_posted_to_the_callback_signed_and_with_an_idempotency_key(
-        source, http_server, teammate):
+        source, http_server, owner):
     post(event())
     case = Case.objects.get()
     run_pass(worker_id="t")  # the acknowledgement
-    services.add_message(case=case, body="We are on it.", direction="out", actor=teammate)
+    services.add_message(case=case, body="We are on it.", direction="out", actor=owner)
     run_pass(worker_id="t")
 
     ack, reply = http_server.calls("/callback")
