@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from complaintdesk.accounts import permissions
@@ -355,6 +356,25 @@ def _message_out(m: Message) -> dict:
 def get_messages(request: HttpRequest, reference: str):
     case = _case_for(request, reference)
     return [_message_out(m) for m in case.messages.all()]
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+@router.post("/cases/{reference}/attachments", response={201: AttachmentOut},
+             summary="Attach a file (multipart field 'file'; size and type limits apply)")
+def post_attachment(request: HttpRequest, reference: str, file: UploadedFile = File(...)):  # noqa: B008
+    case = _case_for(request, reference)
+    item = services.add_attachment(case=case, upload=file, actor=_user(request))
+    return Status(201, {"id": item.pk, "filename": item.filename,
+                        "content_type": item.content_type, "size": item.size,
+                        "sha256": item.sha256, "uploaded_at": item.uploaded_at})
 
 
 class DecisionIn(Strict):

@@ -18,6 +18,7 @@ from complaintdesk.cases import lifecycle, notifications
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import (
     Accepted,
+    Attachment,
     Case,
     Channel,
     ClockPause,
@@ -689,6 +690,33 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
     if to_queue is not None and to_queue.pk != case.queue_id:
         case = move_to_queue(case=case, queue=to_queue, actor=None, reason=f"escalated: {reason}")
     return case
+
+
+def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
+    """Keep a file on the case within the size and type limits, with its SHA-256."""
+    import hashlib as _hashlib
+    import mimetypes
+
+    # The type comes from the file name, not the sender's claim, which anyone can forge.
+    content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise InvalidInput(f"{upload.name}: {upload.size} bytes is over the limit of {limit} bytes")
+    if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
+        raise InvalidInput(f"{upload.name}: files of type {content_type} are not accepted")
+    with transaction.atomic():
+        _authorize(actor, case, "message")
+        digest = _hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        item = Attachment(case=case, filename=upload.name[:255], content_type=content_type,
+                          size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor)
+        item.file.save(upload.name, upload, save=False)
+        item.save()
+        record(case, EventType.ATTACHMENT, actor=actor, attachment_id=item.pk,
+               filename=item.filename, sha256=item.sha256, size=item.size)
+    return item
 
 
 # ---------------------------------------------------------------- incidents

@@ -156,3 +156,34 @@ def test_openapi_schema_is_served(client, queues):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/cases" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_attachment_is_stored_with_its_hash_and_put_on_the_timeline(api_as, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_as(owner)
+    ref = client.post("/cases", BODY).json()["reference"]
+    upload = SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 receipt", content_type="application/pdf")
+    response = client.client.post(f"/api/v1/cases/{ref}/attachments", {"file": upload})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["size"] == 16 and len(body["sha256"]) == 64
+    types = [e["type"] for e in client.get(f"/cases/{ref}/timeline").json()]
+    assert "attachment" in types
+
+
+def test_attachment_of_a_forbidden_type_or_size_is_422_and_not_stored(api_as, owner, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaintdesk.cases.models import Attachment
+
+    client = api_as(owner)
+    ref = client.post("/cases", BODY).json()["reference"]
+    script = SimpleUploadedFile("run.exe", b"MZ...", content_type="application/pdf")
+    bad_type = client.client.post(f"/api/v1/cases/{ref}/attachments", {"file": script})
+    settings.ATTACHMENT_MAX_BYTES = 10
+    big = SimpleUploadedFile("big.pdf", b"x" * 11, content_type="application/pdf")
+    too_big = client.client.post(f"/api/v1/cases/{ref}/attachments", {"file": big})
+    assert bad_type.status_code == too_big.status_code == 422
+    assert "not accepted" in bad_type.json()["detail"] and "over the limit" in too_big.json()["detail"]
+    assert Attachment.objects.count() == 0
