@@ -203,7 +203,8 @@ def create_case(request: HttpRequest, payload: CaseIn):
         priority=payload.priority, queue=payload.queue, language=payload.language,
     )
     case, created = services.create_case(data=data, actor=user, idempotency_key=key)
-    case = Case.objects.select_related(*_CASE_RELATED).get(pk=case.pk)
+    if not created:  # a replay: the stored case, with its related rows
+        case = _reload(case)
     return Status(201 if created else 200, case_out(case, user))
 
 

@@ -63,7 +63,23 @@ def record(
     at: datetime | None = None,
     **data: object,
 ) -> Event:
-    return Event.objects.create(
+    event = new_event(case, type, actor=actor, before=before, after=after, at=at, **data)
+    event.save()
+    return event
+
+
+def new_event(
+    case: Case,
+    type: str,
+    *,
+    actor: User | None,
+    before: dict | None = None,
+    after: dict | None = None,
+    at: datetime | None = None,
+    **data: object,
+) -> Event:
+    """An unsaved timeline event, for writing several in one INSERT."""
+    return Event(
         case=case,
         type=type,
         actor=actor,
@@ -355,26 +371,30 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
     case.reference = f"CD-{case.received_at.year}-{case.pk:06d}"
     Case.objects.filter(pk=case.pk).update(reference=case.reference)
 
-    # One event carries the first deadlines too: imports write thousands of these.
-    record(case, EventType.CREATED, actor=actor, after={
+    # One event carries the first deadlines too, and the events go in one INSERT: imports
+    # write thousands of these.
+    events = [new_event(case, EventType.CREATED, actor=actor, after={
         "status": case.status, "kind": case.kind, "queue": queue.code,
         "channel": case.channel, "acknowledge_by": case.acknowledge_by,
         "resolve_by": case.resolve_by, "policy": case.policy.name if case.policy else None,
-    }, source=data.source or None, **data.extra)
+    }, source=data.source or None, **data.extra)]
     if triage is not None:
-        record(case, EventType.CLASSIFIED, actor=None, after={
+        events.append(new_event(case, EventType.CLASSIFIED, actor=None, after={
             "kind": case.kind, "language": case.language, "amount": case.amount_claimed,
             "currency": case.currency or None, "remedy": case.remedy_sought or None,
             "resonance": case.resonance_source or None,
         }, model_version=triage.model_version, confidence=triage.kind_confidence,
             needs_review=triage.needs_review, explanation=triage.explanation,
             probabilities=triage.kind_probabilities,
-            signals=[s.as_dict() for s in triage.resonance], by="model")
+            signals=[s.as_dict() for s in triage.resonance], by="model"))
     if resonance:
-        record(case, EventType.RESONANCE, actor=actor, after={"source": data.resonance_source})
+        events.append(new_event(case, EventType.RESONANCE, actor=actor,
+                                after={"source": data.resonance_source}))
+    Event.objects.bulk_create(events)
     if notify and history is None and case.acknowledged_at is None:
         subject, body = notifications.acknowledgement(case)
-        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, **customer_route(case),
+        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT,
+                **customer_route(case, new_case=True),
                 subject=subject, body=body, dedupe_key=f"ack:{case.pk}")
     return case
 

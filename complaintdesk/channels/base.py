@@ -82,15 +82,17 @@ class Delivery:
     recipient: str  # Outbox.recipient: address in that channel's terms ("" = nowhere)
 
 
-def delivery_for(case) -> Delivery:
+def delivery_for(case, *, new_case: bool = False) -> Delivery:
     """Where a message to the customer of `case` goes: back through the channel the customer
-    last wrote on (a registered sender), else e-mail, else SMS to the customer's phone."""
+    last wrote on (a registered sender), else e-mail, else SMS to the customer's phone.
+    A case being created has no channel link yet, so `new_case` skips that lookup."""
     from complaintdesk.channels import conf
     from complaintdesk.channels.models import ChannelLink
 
     _builtin()
-    link = (ChannelLink.objects.filter(case=case, channel__in=list(_FACTORIES))
-            .order_by("-last_seen_at", "-pk").first())
+    link = None if new_case else (
+        ChannelLink.objects.filter(case=case, channel__in=list(_FACTORIES))
+        .order_by("-last_seen_at", "-pk").first())
     if link is not None and link.address:
         return Delivery(link.channel, link.address)
     customer = case.customer
@@ -105,7 +107,7 @@ def recipient_for(case) -> str:
     return delivery_for(case).recipient
 
 
-def customer_route(case) -> dict[str, str]:
+def customer_route(case, *, new_case: bool = False) -> dict[str, str]:
     """`enqueue(..., **customer_route(case))`: channel and recipient of a customer message."""
-    route = delivery_for(case)
+    route = delivery_for(case, new_case=new_case)
     return {"channel": route.channel, "recipient": route.recipient}
