@@ -48,6 +48,13 @@ class DecisionMatrix(models.Model):
     def __str__(self) -> str:
         return f"{self.topic.code} v{self.version}{'' if self.active else ' (inactive)'}"
 
+    def save(self, *args, **kwargs):
+        # Only the active flag of an existing version may change (when a newer one replaces it).
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (update_fields is None or set(update_fields) - {"active"}):
+            raise ValueError("A decision matrix version is immutable; save a new version instead.")
+        super().save(*args, **kwargs)
+
     def full_definition(self) -> dict:
         """The definition with the row's own topic, version, cap and loss rate written in."""
         data = dict(self.definition or {})
@@ -56,13 +63,6 @@ class DecisionMatrix(models.Model):
         data["monthly_cap"] = None if self.monthly_cap is None else float(self.monthly_cap)
         data["accepted_loss_rate"] = float(self.accepted_loss_rate)
         return data
-
-    def save(self, *args, **kwargs):
-        # Only the active flag of an existing version may change (when a newer one replaces it).
-        update_fields = kwargs.get("update_fields")
-        if self.pk is not None and (update_fields is None or set(update_fields) - {"active"}):
-            raise ValueError("A decision matrix version is immutable; save a new version instead.")
-        super().save(*args, **kwargs)
 
 
 class Trigger(models.TextChoices):
