@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,12 +29,15 @@ from complaintdesk.claims.matrix import (
     BUDGET_CAP_REASON,
     Decision,
     Matrix,
+    MatrixError,
     Outcome,
     apply_budget,
     evaluate,
     load_matrix,
 )
 from complaintdesk.claims.models import ClaimEvaluation, ClaimEvidence, DecisionMatrix, Payout, Trigger
+
+log = logging.getLogger("complaintdesk.claims")
 
 # Timeline events written here carry data["kind"] with one of these, so they can be found again.
 EVALUATION_KIND = "claim_matrix"
@@ -177,8 +181,16 @@ def evaluate_and_act(case: Case, *, trigger: str,
             return None
         if trigger == Trigger.REGISTERED:
             evidence = {}  # a claim being registered has no evidence rows yet: skip the query
+        try:
+            matrix = compiled(matrix_row)
+        except MatrixError:
+            # A broken matrix (saved around the admin's validation) must never block
+            # registering a claim: people decide it, and the log says why.
+            log.exception("claims matrix %s is invalid; claim %s left to people",
+                          matrix_row.pk, case.pk)
+            return None
         factors = claim_factors(case, evidence=evidence)
-        decision = evaluate(compiled(matrix_row), factors)
+        decision = evaluate(matrix, factors)
         rule_outcome = decision.outcome
         paid = None
         if decision.outcome is Outcome.AUTO_APPROVE:

@@ -108,3 +108,10 @@ def test_reclassifying_a_complaint_as_a_claim_evaluates_it(frozen, atm_matrix, m
     case = services.reclassify(case=case, actor=owner, kind="claim")
     assert case.status == "decided"
     assert ClaimEvaluation.objects.get(case=case).trigger == "reclassified"
+
+
+def test_a_broken_matrix_never_blocks_registering_a_claim(frozen, queues, atm_claim):
+    make_matrix(rules={"rules": [{"name": "x", "when": {"shoe_size": {"eq": 1}},
+                                  "outcome": "reject"}]})
+    case = atm_claim("600")
+    assert case.pk and case.status == "received" and not ClaimEvaluation.objects.exists()
