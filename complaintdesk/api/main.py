@@ -105,3 +105,6 @@ def current_user(request: HttpRequest) -> User:
 from complaintdesk.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/", cases_router)
+from complaintdesk.claims.api import router as claims_router  # noqa: E402
+
+api.add_router("/", claims_router)

@@ -297,6 +297,11 @@ def create_case(
     try:
         with transaction.atomic():
             case = _insert_case(data=data, actor=actor, notify=notify, triage=triage)
+            if case.kind == Kind.CLAIM and data.history is None:
+                from complaintdesk.claims.auto import on_claim_registered
+
+                on_claim_registered(case)
+                case.refresh_from_db()  # the matrix may have decided it already
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     scope=scope, key=idempotency_key, request_hash=fingerprint, case=case
@@ -620,6 +625,9 @@ def reclassify(
         record(case, event_type, actor=actor, before=before, after=after,
                confidence=confidence, model_version=model_version or None,
                by="person" if actor is not None else "model")
+        if before["kind"] != Kind.CLAIM and case.kind == Kind.CLAIM:
+            from complaintdesk.claims.auto import on_claim_registered
+            on_claim_registered(case, trigger="reclassified")
     return case
 
 

@@ -20,6 +20,7 @@ from complaintdesk.cases import notifications, services
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import Case, EventType, Line, Outbox, Queue
 from complaintdesk.channels.base import DeliveryError, message_id_for, sender_for
+from complaintdesk.claims.jobs import run_due_payouts
 from complaintdesk.sla.services import next_check
 
 log = logging.getLogger("complaintdesk.worker")
@@ -47,6 +48,7 @@ def run_pass(
     if periodic:
         run_periodic_jobs(now=now or timezone.now())
     check_deadlines(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
+    run_due_payouts(worker_id=worker_id, now=now or timezone.now(), batch=batch)
     # A fresh clock here, so alerts the deadline step just queued go out in this same pass.
     deliver_outbox(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     return report

@@ -22,14 +22,19 @@ def _fraction(text: str) -> float:
 
 
 class Command(BaseCommand):
-    # Files in, files out: no database, so a half-migrated project must not block the simulator.
+    # Files in, files out (or --from-db): a half-migrated project must not block the simulator.
     requires_system_checks: list[str] = []
     help = "Simulate auto-approve rules on past claims, generate synthetic claims, check a matrix."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         sim = actions.add_parser("simulate", help="is it cheaper to just pay? (per topic)")
-        sim.add_argument("--history", required=True, type=Path, help="claims CSV")
+        source = sim.add_mutually_exclusive_group(required=True)
+        source.add_argument("--history", type=Path, help="claims CSV")
+        source.add_argument("--from-db", action="store_true",
+                            help="the decided claims in this installation's database")
+        sim.add_argument("--topic", default="",
+                         help="with --from-db: only this topic code (or its sub-topics)")
         sim.add_argument("--investigation-cost", type=float, default=300.0,
                          help="cost of one investigation where the CSV gives none (default 300)")
         sim.add_argument("--accepted-risk", type=_fraction, default=0.01,
@@ -56,14 +61,25 @@ class Command(BaseCommand):
             self._validate(options["matrix"])
 
     def _simulate(self, options: dict[str, Any]) -> None:
-        path: Path = options["history"]
-        try:
-            # Read everything as text: the simulator's own parsing reports bad cells by row.
-            history = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        except FileNotFoundError as error:
-            raise CommandError(f"no such history file: {path}") from error
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise CommandError(f"cannot read {path} as CSV: {error}") from error
+        if options["from_db"]:
+            from complaintdesk.claims.history import claims_history
+
+            path = "database"
+            history = claims_history(topic=options["topic"])
+            if history.empty:
+                raise CommandError("no decided claims with an amount in the database"
+                                   + (f" for topic {options['topic']!r}" if options["topic"] else ""))
+        else:
+            if options["topic"]:
+                raise CommandError("--topic goes with --from-db")
+            path = options["history"]
+            try:
+                # Read everything as text: the simulator's own parsing reports bad cells by row.
+                history = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            except FileNotFoundError as error:
+                raise CommandError(f"no such history file: {path}") from error
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+                raise CommandError(f"cannot read {path} as CSV: {error}") from error
         try:
             result = simulate(history, investigation_cost=options["investigation_cost"],
                               accepted_risk=options["accepted_risk"])
