@@ -269,6 +269,11 @@ class EventType(models.TextChoices):
     RESONANCE = "resonance", _("Resonance flagged")
     INCIDENT_LINKED = "incident_linked", _("Linked to incident")
     INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from incident")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    CLAIM_EVALUATED = "claim_evaluated", _("Claim checked by the decision matrix")
+    EVIDENCE = "evidence", _("Evidence recorded")
+    PAYOUT = "payout", _("Payout")
+    AUDIT = "audit", _("Audit of an automatic decision")
 
 
 class Event(models.Model):

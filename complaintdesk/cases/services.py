@@ -576,6 +576,24 @@ def assign(*, case: Case, assignee: User | None, actor: User | None) -> Case:
     return case
 
 
+def set_priority(*, case: Case, priority: str, actor: User | None, reason: str = "") -> Case:
+    """Change priority; an urgent policy may shorten the clock, so deadlines are recomputed."""
+    if priority not in Priority.values:
+        raise InvalidInput(f"priority: one of {', '.join(Priority.values)}")
+    with transaction.atomic():
+        case = _locked(case)
+        _authorize(actor, case, "move")
+        if case.priority == priority:
+            return case
+        before = case.priority
+        case.priority = priority
+        apply_deadlines(case, now=timezone.now())
+        case.save()
+        record(case, EventType.PRIORITY_CHANGED, actor=actor, before={"priority": before},
+               after={"priority": priority}, reason=reason or None)
+    return case
+
+
 def move_to_queue(*, case: Case, queue: Queue, actor: User | None, reason: str = "") -> Case:
     with transaction.atomic():
         case = _locked(case)

@@ -237,7 +237,7 @@ def _record_evaluation(case, matrix_row, decision, rule_outcome, factors, *, tri
         factors=used, reason=decision.reason[:300], trigger=trigger,
     )
     services.record(
-        case, EventType.NOTE, actor=None,
+        case, EventType.CLAIM_EVALUATED, actor=None,
         after={"matrix": f"{matrix_row.topic.code} v{matrix_row.version}",
                "rule": decision.rule_name or "default", "outcome": decision.outcome.value},
         kind=EVALUATION_KIND, matrix_id=matrix_row.pk, matrix_topic=matrix_row.topic.code,
@@ -291,17 +291,8 @@ def _fast_track(case: Case, decision: Decision) -> None:
     if queue is not None and queue.pk != case.queue_id:
         services.move_to_queue(case=case, queue=queue, actor=None,
                                reason=f"claims matrix fast track: {decision.rule_name}")
-    from complaintdesk.sla.services import apply_deadlines
-
-    locked = services._locked(case)
-    if locked.priority != Priority.URGENT:
-        before = locked.priority
-        locked.priority = Priority.URGENT
-        apply_deadlines(locked, now=timezone.now())  # an urgent policy may shorten the clock
-        locked.save()
-        services.record(locked, EventType.NOTE, actor=None, before={"priority": before},
-                        after={"priority": Priority.URGENT.value}, kind=EVALUATION_KIND,
-                        reason=f"fast track: rule {decision.rule_name!r}")
+    services.set_priority(case=case, priority=Priority.URGENT, actor=None,
+                          reason=f"claims matrix fast track: rule {decision.rule_name!r}")
 
 
 def _alert_cap_reached(case: Case, matrix_row: DecisionMatrix) -> None:
@@ -339,7 +330,7 @@ def set_evidence(*, case: Case, flag: str, value: bool, actor) -> tuple[ClaimEvi
             row.save(update_fields=["value", "set_by", "at"])
         if before == value:
             return row, None
-        services.record(locked, EventType.NOTE, actor=actor, before={f"evidence.{flag}": before},
+        services.record(locked, EventType.EVIDENCE, actor=actor, before={f"evidence.{flag}": before},
                         after={f"evidence.{flag}": value}, kind="claim_evidence")
         result = None
         if locked.kind == Kind.CLAIM and locked.decided_at is None:

@@ -114,7 +114,7 @@ def _send_one(*, pk: int, worker_id: str, port: PayoutPort, report: PayoutReport
         if not done:  # our lease expired and another worker took over; it records the outcome
             return
         setattr(report, result.status.value, getattr(report, result.status.value) + 1)
-        services.record(case, EventType.NOTE, actor=None, kind=PAYOUT_KIND,
+        services.record(case, EventType.PAYOUT, actor=None, kind=PAYOUT_KIND,
                         after={"payout": result.status.value, "amount": payout.amount,
                                "currency": payout.currency,
                                "external_id": result.external_id},

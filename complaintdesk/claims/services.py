@@ -27,7 +27,7 @@ def record_audit(*, payout: Payout, result: str, actor, note: str = "") -> Payou
         payout.audited_at, payout.audit_note = timezone.now(), note
         payout.save(update_fields=["audit_result", "audited_by", "audited_at", "audit_note",
                                    "updated_at"])
-        services.record(payout.case, EventType.NOTE, actor=actor, kind=AUDIT_KIND,
+        services.record(payout.case, EventType.AUDIT, actor=actor, kind=AUDIT_KIND,
                         after={"audit": result, "amount": payout.amount},
                         reason=note or None)
     return payout

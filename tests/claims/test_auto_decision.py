@@ -11,7 +11,7 @@ from tests.claims.conftest import make_matrix
 
 
 def evaluation_events(case):
-    return list(Event.objects.filter(case=case, type=EventType.NOTE, data__kind=EVALUATION_KIND)
+    return list(Event.objects.filter(case=case, type=EventType.CLAIM_EVALUATED, data__kind=EVALUATION_KIND)
                 .order_by("pk"))
 
 
