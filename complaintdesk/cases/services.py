@@ -227,6 +227,8 @@ def _validate_new_case(data: NewCase) -> None:
                         f"{', '.join(v for v in ResonanceSource.values if v)}")
     if data.amount_claimed is not None and data.amount_claimed < 0:
         problems.append("amount_claimed: must not be negative")
+    if data.amount_claimed is not None and data.amount_claimed >= 10**12:
+        problems.append("amount_claimed: at most 999,999,999,999.99")
     if data.amount_claimed is not None and not data.currency:
         problems.append("currency: required with an amount (ISO code such as RUB, USD)")
     if data.currency and not re.fullmatch(r"[A-Z]{3}", data.currency):

@@ -7,6 +7,9 @@ from complaintdesk.triage.pipeline import TriageResult, classify, classify_many
 # The pipeline's remedy names → the case register's.
 _REMEDY = {"money_back": "money_back", "compensation": "compensation", "fix": "fix",
            "apology_explanation": "apology", "other": "other"}
+# The register stores amounts as 12 digits before the point; a bigger "amount" in a text is
+# an account or card number the extractor mistook, not a dispute.
+MAX_AMOUNT = 10**12
 _RESONANCE = {"regulator", "court", "media", "social", "executive"}
 
 
@@ -22,7 +25,8 @@ def triage_new_case(data, *, result: TriageResult | None = None):
     changes: dict = {}
     if data.kind == "unclassified" and result.kind:
         changes["kind"] = result.kind
-    if data.amount_claimed is None and result.amount is not None and result.currency:
+    if (data.amount_claimed is None and result.amount is not None and result.currency
+            and 0 < result.amount < MAX_AMOUNT):
         changes.update(amount_claimed=result.amount, currency=result.currency)
     if not data.remedy_sought and result.remedy in _REMEDY:
         changes["remedy_sought"] = _REMEDY[result.remedy]

@@ -160,3 +160,15 @@ def test_received_at_in_the_past_sets_deadlines_from_receipt(make_case, frozen):
     received = datetime(2026, 3, 2, 10, 0, tzinfo=MSK)
     case = make_case(received_at=received, kind="claim")
     assert case.resolve_by == received + timedelta(days=10)
+
+
+def test_a_huge_number_in_the_text_is_not_taken_as_the_amount(queues):
+    case, _ = services.create_case(data=new_case(
+        text="Верните 5000000000000000 рублей, списанные с карты"), actor=None)
+    assert case.amount_claimed is None
+
+
+def test_an_amount_beyond_twelve_digits_is_refused_clearly(queues):
+    with pytest.raises(InvalidInput, match="at most 999,999,999,999.99"):
+        services.create_case(data=new_case(amount_claimed=Decimal("10") ** 13, currency="RUB"),
+                             actor=None)
