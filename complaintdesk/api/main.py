@@ -105,3 +105,4 @@ def current_user(request: HttpRequest) -> User:
 from complaintdesk.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/", cases_router)
+api.add_router("/", "complaintdesk.staffing.api.router")
