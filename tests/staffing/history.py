@@ -1,6 +1,9 @@
 """Cases with a known arrival pattern, cloned in bulk from one real case (fast)."""
 
+import copy
 from datetime import datetime, timedelta
+
+from django.db.models.base import ModelState
 
 from complaintdesk.cases.models import Case
 from tests.conftest import MSK
@@ -12,9 +15,11 @@ DAILY_PATTERN = [((9, 5), "phone")] * 3 + [((9, 40), "phone"), ((14, 20), "phone
 
 def clone_cases(template: Case, stamps_and_channels) -> None:
     rows = []
+    source = Case.objects.get(pk=template.pk)
     for i, (stamp, channel) in enumerate(stamps_and_channels):
-        clone = Case.objects.get(pk=template.pk)
+        clone = copy.copy(source)
         clone.pk = None
+        clone._state = ModelState()
         clone.reference = f"T-{template.pk}-{i}"
         clone.received_at = stamp
         clone.channel = channel
