@@ -30,7 +30,10 @@ MAX_POSITION = 100_000
 def settings_for(queue: Queue, channel: str = "") -> QueueStaffing | None:
     """The queue × channel row, else the queue's all-channels row, else None."""
     rows = {r.channel: r for r in QueueStaffing.objects.filter(queue=queue, channel__in={channel, ""})}
-    return rows.get(channel) or rows.get("")
+    found = rows.get(channel) or rows.get("")
+    if found is not None:
+        found.queue = queue  # already loaded: no second query
+    return found
 
 
 def settings_or_defaults(queue: Queue, channel: str = "") -> QueueStaffing:
