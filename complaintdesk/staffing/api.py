@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from pydantic import ConfigDict
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import ApiToken, User
 from complaintdesk.cases.models import Queue
+from complaintdesk.lib import ratelimit
 from complaintdesk.lib.errors import DomainError, InvalidInput
 from complaintdesk.staffing import services
 from complaintdesk.staffing.models import AnsweredWait
@@ -78,6 +80,19 @@ class EwtOut(Schema):
     message: str
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+    title = "Too many requests"
+
+
+def _limit(user: User) -> None:
+    """Per integration user, generous: an IVR asks once per caller and announcement."""
+    per_minute = getattr(settings, "STAFFING_API_PER_MINUTE", 6000)
+    if not ratelimit.hit(scope="staffing-api", key=str(user.pk), limit=per_minute):
+        raise TooManyRequests(f"More than {per_minute} staffing API requests a minute from this "
+                              "token; wait a minute and retry.")
+
+
 class NotConfigured(DomainError):
     status_code = 409
     title = "Staffing not configured"
@@ -111,6 +126,7 @@ def expected_wait(
     """The caller's expected wait with `position` callers ahead: Erlang C, Erlang A and
     delay-history estimates, the one the queue's settings choose, and what to announce
     (offer a callback above the queue's threshold, 10 minutes by default)."""
+    _limit(request.auth)
     found = _queue(queue)
     _require_queue(request.auth, found, write=False)
     setting = services.settings_for(found, channel or "")
@@ -124,6 +140,7 @@ def expected_wait(
 def answered_waits(request: HttpRequest, queue: str, payload: WaitsIn):
     """A batch (up to 1000) of how long callers waited before an agent answered; the
     delay-history estimate of the EWT averages the most recent ones."""
+    _limit(request.auth)
     found = _queue(queue)
     _require_queue(request.auth, found, write=True)
     now = timezone.now()

@@ -115,3 +115,11 @@ def test_a_queue_without_staffing_settings_is_a_409(api_as, ivr, queues):
     response = api_as(ivr).get("/queues/first-line/ewt", position=0)
     assert response.status_code == 409
     assert "no staffing settings" in response.json()["detail"]
+
+
+def test_past_the_per_minute_limit_it_is_a_429(api_as, ivr, phone_staffing, settings):
+    settings.STAFFING_API_PER_MINUTE = 2
+    client = api_as(ivr)
+    codes = [client.get("/queues/first-line/ewt", position=0, channel="phone").status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
