@@ -1,5 +1,6 @@
 """Endpoints for an IVR or chat platform: expected wait for a caller, answered waits back."""
 
+import os
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -86,9 +87,12 @@ class TooManyRequests(DomainError):
 
 
 def _limit(user: User) -> None:
-    """Per integration user, generous: an IVR asks once per caller and announcement."""
-    per_minute = getattr(settings, "STAFFING_API_PER_MINUTE", 6000)
-    if not ratelimit.hit(scope="staffing-api", key=str(user.pk), limit=per_minute):
+    """Per integration user, generous: an IVR asks once per caller and announcement.
+    Set STAFFING_API_PER_MINUTE in the settings or the environment; 0 switches it off."""
+    per_minute = getattr(settings, "STAFFING_API_PER_MINUTE", None)
+    if per_minute is None:
+        per_minute = int(os.environ.get("STAFFING_API_PER_MINUTE", "6000"))
+    if per_minute > 0 and not ratelimit.hit(scope="staffing-api", key=str(user.pk), limit=per_minute):
         raise TooManyRequests(f"More than {per_minute} staffing API requests a minute from this "
                               "token; wait a minute and retry.")
 
@@ -127,11 +131,12 @@ def expected_wait(
     delay-history estimates, the one the queue's settings choose, and what to announce
     (offer a callback above the queue's threshold, 10 minutes by default)."""
     _limit(request.auth)
-    found = _queue(queue)
-    _require_queue(request.auth, found, write=False)
-    setting = services.settings_for(found, channel or "")
+    setting = services.settings_for_code(queue, channel or "")
     if setting is None:
+        found = _queue(queue)
+        _require_queue(request.auth, found, write=False)
         raise NotConfigured(f"Queue {found.code!r} has no staffing settings: add them in the admin.")
+    _require_queue(request.auth, setting.queue, write=False)
     return services.expected_wait(setting, position=position, channel=channel or "")
 
 

@@ -36,6 +36,13 @@ def settings_for(queue: Queue, channel: str = "") -> QueueStaffing | None:
     return found
 
 
+def settings_for_code(code: str, channel: str = "") -> QueueStaffing | None:
+    """settings_for by queue code, queue included, in one query (the EWT endpoint's hot path)."""
+    rows = {r.channel: r for r in QueueStaffing.objects.select_related("queue")
+            .filter(queue__code=code, channel__in={channel, ""})}
+    return rows.get(channel) or rows.get("")
+
+
 def settings_or_defaults(queue: Queue, channel: str = "") -> QueueStaffing:
     """For planning: an unsaved row with the model defaults when nothing is configured."""
     return settings_for(queue, channel) or QueueStaffing(queue=queue, channel=channel)

@@ -125,3 +125,14 @@ def test_past_the_per_minute_limit_it_is_a_429(api_as, ivr, phone_staffing, sett
     codes = [client.get("/queues/first-line/ewt", position=0, channel="phone").status_code
              for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_an_estimate_costs_a_handful_of_queries(api_as, ivr, phone_staffing,
+                                                django_assert_max_num_queries, settings):
+    settings.STAFFING_API_PER_MINUTE = 0
+    client = api_as(ivr)
+    client.get("/queues/first-line/ewt", position=0, channel="phone")  # token's last_used_at
+    # token, settings with queue, membership, recent answered waits
+    with django_assert_max_num_queries(4):
+        assert client.get("/queues/first-line/ewt", position=3,
+                          channel="phone").status_code == 200
