@@ -7,8 +7,8 @@ Creates a fresh database (a temporary SQLite file, or a new PostgreSQL database 
 --database-url points at a server), a configured queue and --waits answered waits spread over
 the last week, then times --requests GETs with the bearer token and positions 0..49: in-process
 with the Django test client (middleware, token check, queries, JSON), or with --live against
-gunicorn on 127.0.0.1 over keep-alive HTTP. Prints JSON with mean/p50/p95/p99 in milliseconds.
-Not a test: no thresholds.
+gunicorn on 127.0.0.1 (sync worker: a new TCP connection per request). Prints JSON with
+mean/p50/p95/p99 in milliseconds. Not a test: no thresholds.
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def main() -> None:
                 conn.execute(f"DROP DATABASE {created_db}")
     print(json.dumps({
         "endpoint": "GET /api/v1/queues/first-line/ewt?position=k&channel=phone",
-        "mode": "gunicorn, 1 sync worker, keep-alive" if args.live else "Django test client",
+        "mode": "gunicorn, 1 sync worker, new connection per request" if args.live
+        else "Django test client",
         "database": "postgresql" if created_db else "sqlite",
         "answered_waits_in_table": args.waits,
         "rate_limit": "off" if args.no_rate_limit else "on (database cache)",
