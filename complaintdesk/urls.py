@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("desk/claims/", include("complaintdesk.claims.urls")),
+    path("desk/staffing/", include("complaintdesk.staffing.urls")),
     path("desk/", include("complaintdesk.desk.urls")),
     path("channels/", include("complaintdesk.channels.urls")),
     path("", include("complaintdesk.portal.urls")),

@@ -108,3 +108,4 @@ api.add_router("/", cases_router)
 from complaintdesk.claims.api import router as claims_router  # noqa: E402
 
 api.add_router("/", claims_router)
+api.add_router("/", "complaintdesk.staffing.api.router")

@@ -41,7 +41,7 @@ def _clean(value: Any) -> Any:
 
 class Command(BaseCommand):
     help = "Workforce planning: Erlang C/A staffing, expected wait, forecasts, plans, structure."
-    # Pure computation on files and numbers: no models, so the system checks add nothing.
+    # Mostly computation on files and numbers; --from-db reads cases but needs no checks.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -86,15 +86,24 @@ class Command(BaseCommand):
         p.add_argument("--json", action="store_true")
 
         p = sub.add_parser("plan", help="agents per interval and FTE per day")
-        p.add_argument("--input", required=True, help="CSV: interval_start, calls[, aht_seconds]")
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument("--input", help="CSV: interval_start, calls[, aht_seconds]")
+        source.add_argument("--from-db", action="store_true",
+                            help="forecast from the cases of --queue (and --channel)")
+        p.add_argument("--queue", help="queue code (with --from-db)")
+        p.add_argument("--channel", default="", help="one channel only, e.g. phone (--from-db)")
+        p.add_argument("--days", type=int, default=28, help="days of history (--from-db)")
+        p.add_argument("--horizon-days", type=int, default=7, help="days to plan (--from-db)")
+        p.add_argument("--interval", choices=["15min", "30min", "60min"], default="30min",
+                       help="interval length (--from-db)")
         p.add_argument("--aht-seconds", type=_positive, help="when the CSV has no aht_seconds")
         p.add_argument("--interval-seconds", type=_positive)
-        p.add_argument("--answer-seconds", type=float, default=20.0)
-        p.add_argument("--target-sl", type=_fraction, default=0.8)
-        p.add_argument("--model", choices=["erlang-c", "erlang-a"], default="erlang-c")
+        p.add_argument("--answer-seconds", type=float)
+        p.add_argument("--target-sl", type=_fraction)
+        p.add_argument("--model", choices=["erlang-c", "erlang-a", "erlang_c", "erlang_a"])
         p.add_argument("--patience-seconds", type=_positive)
         p.add_argument("--max-abandon", type=_fraction)
-        p.add_argument("--shrinkage", type=_fraction, default=0.0)
+        p.add_argument("--shrinkage", type=_fraction)
         p.add_argument("--max-occupancy", type=_fraction)
         p.add_argument("--paid-hours-per-day", type=_positive, default=8.0)
         p.add_argument(
@@ -103,9 +112,16 @@ class Command(BaseCommand):
             help="treat the CSV as history of interval counts and plan this many days ahead",
         )
         p.add_argument("--json", action="store_true")
+        p.add_argument("--csv", metavar="OUT", help="also write the intervals as CSV to OUT")
 
         p = sub.add_parser("structure", help="support-structure cost and move-to-L1 what-if")
-        p.add_argument("--input", required=True, help="structure JSON (see examples/)")
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument("--input", help="structure JSON (see examples/)")
+        source.add_argument("--from-db", action="store_true",
+                            help="topic volumes and line routing from the cases")
+        p.add_argument("--months", type=int, default=3, help="whole months of cases (--from-db)")
+        p.add_argument("--dump", action="store_true",
+                       help="print the structure JSON built from the cases (to edit, then --input)")
         p.add_argument("--move", nargs="*", metavar="TOPIC", help="topics to move to line 1")
         p.add_argument("--csv", action="store_true", help="per-line CSV instead of JSON")
 
@@ -259,12 +275,16 @@ class Command(BaseCommand):
             )
 
     def _plan(self, o: dict[str, Any]) -> None:
+        if o["from_db"]:
+            self._plan_from_db(o)
+            return
         frame = plan.read_interval_csv(o["input"])
-        model = o["model"].replace("-", "_")
+        model = (o["model"] or "erlang_c").replace("-", "_")
+        o["shrinkage"] = o["shrinkage"] or 0.0
         options: dict[str, Any] = {
             "interval_seconds": o["interval_seconds"],
-            "answer_seconds": o["answer_seconds"],
-            "target_sl": o["target_sl"],
+            "answer_seconds": 20.0 if o["answer_seconds"] is None else o["answer_seconds"],
+            "target_sl": 0.8 if o["target_sl"] is None else o["target_sl"],
             "model": model,
             "patience_seconds": o["patience_seconds"],
             "shrinkage": o["shrinkage"],
@@ -295,6 +315,15 @@ class Command(BaseCommand):
             shrinkage=o["shrinkage"],
             paid_hours_per_fte_day=o["paid_hours_per_day"],
         )
+        self._plan_output(o, table, days, {})
+
+    def _plan_output(
+        self, o: dict[str, Any], table: pd.DataFrame, days: pd.DataFrame, head: dict[str, Any]
+    ) -> None:
+        if o["csv"]:
+            Path(o["csv"]).write_text(
+                table.to_csv(float_format="%.4f", index_label="interval_start"), encoding="utf-8"
+            )
         if o["json"]:
             intervals = table.reset_index(names="interval_start")
             intervals["interval_start"] = intervals["interval_start"].astype(str)
@@ -302,17 +331,69 @@ class Command(BaseCommand):
             daily["day"] = daily["day"].dt.date.astype(str)
             self._emit(
                 {
+                    **head,
                     "intervals": intervals.to_dict(orient="records"),
                     "days": daily.to_dict(orient="records"),
                 },
                 True,
             )
             return
+        if o["csv"]:
+            self.stdout.write(days.to_csv(float_format="%.2f"))
+            return
         self.stdout.write(table.to_csv(float_format="%.4f", index_label="interval_start"))
         self.stdout.write(days.to_csv(float_format="%.2f"))
 
+    def _plan_from_db(self, o: dict[str, Any]) -> None:
+        from complaintdesk.cases.models import Queue
+        from complaintdesk.staffing import services
+
+        if not o["queue"]:
+            raise ValueError("--from-db needs --queue CODE")
+        queue = Queue.objects.filter(code=o["queue"]).first()
+        if queue is None:
+            known = ", ".join(Queue.objects.order_by("code").values_list("code", flat=True))
+            raise ValueError(f"no queue {o['queue']!r} (queues: {known or 'none'})")
+        setting = services.settings_or_defaults(queue, o["channel"])
+        inputs = services.PlanInputs.from_settings(
+            setting,
+            interval=o["interval"],
+            days=o["days"],
+            horizon_days=o["horizon_days"],
+            model=o["model"],
+            aht_seconds=o["aht_seconds"],
+            patience_seconds=o["patience_seconds"],
+            target_sl=o["target_sl"],
+            answer_seconds=o["answer_seconds"],
+            shrinkage=o["shrinkage"],
+            max_occupancy=o["max_occupancy"],
+            paid_hours_per_day=o["paid_hours_per_day"],
+        )
+        result = services.plan_from_db(queue, o["channel"], inputs=inputs)
+        head = {
+            "queue": queue.code,
+            "channel": o["channel"] or None,
+            "settings": {k: v for k, v in vars(inputs).items()},
+            "history": {
+                "start": result.start.isoformat(),
+                "end": result.end.isoformat(),
+                "cases": int(result.history.sum()),
+                "intervals": len(result.history),
+            },
+        }
+        self._plan_output(o, result.intervals, result.days, head)
+
     def _structure(self, o: dict[str, Any]) -> None:
-        model = structure.load_structure(o["input"])
+        if o["from_db"]:
+            from complaintdesk.staffing import services
+
+            data = services.structure_from_db(months=o["months"])
+            if o["dump"]:
+                self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+                return
+            model = structure.structure_from_dict(data)
+        else:
+            model = structure.load_structure(o["input"])
         report = structure.what_if(model, move=o["move"] or None)
         if o["csv"]:
             self.stdout.write(structure.lines_csv(report))
