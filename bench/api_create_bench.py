@@ -49,6 +49,7 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "complaintdesk.wsgi:application", "--bind",
              f"127.0.0.1:{args.port}", "--workers", str(args.web_workers), "--threads", "1",
+             "--preload",
              "--worker-class", "sync", "--log-level", "warning"],
             cwd=ROOT, env=env)
         try:
@@ -68,9 +69,13 @@ def main() -> None:
 
 
 def _wait_for(port: int) -> None:
-    for _ in range(100):
+    """Until every worker answers: a few warm-up requests, not counted."""
+    for _ in range(300):
         try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/api/v1/docs")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            for _ in range(20):
+                conn.request("GET", "/api/v1/openapi.json")
+                conn.getresponse().read()
             return
         except OSError:
             time.sleep(0.2)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         argv = [
             sys.executable, "-m", "gunicorn", "complaintdesk.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-            "--access-logfile", "-", "--graceful-timeout", "10",
+            "--access-logfile", "-", "--graceful-timeout", "10", "--preload",
         ]
         self.stdout.write(f"Serving on http://{bind}/ (Ctrl+C stops)")
         try:
