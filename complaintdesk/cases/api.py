@@ -62,6 +62,8 @@ class CaseIn(Strict):
     priority: PriorityName = "normal"
     queue: str = ""
     language: str = Field("", max_length=8)
+    call_id: str = Field("", max_length=100, description="phone channel: the telephony's call id")
+    call_duration_seconds: int | None = Field(None, ge=0, le=86_400)
 
 
 class CustomerOut(Schema):
@@ -201,6 +203,7 @@ def create_case(request: HttpRequest, payload: CaseIn):
         remedy_text=payload.remedy_text, amount_claimed=payload.amount_claimed,
         currency=payload.currency.upper(), resonance_source=payload.resonance_source,
         priority=payload.priority, queue=payload.queue, language=payload.language,
+        call_id=payload.call_id, call_duration_seconds=payload.call_duration_seconds,
     )
     case, created = services.create_case(data=data, actor=user, idempotency_key=key)
     if not created:  # a replay: the stored case, with its related rows
@@ -460,6 +463,21 @@ def post_resonance(request: HttpRequest, reference: str, payload: ResonanceIn):
 class CustomerProfileOut(Schema):
     customer: CustomerOut
     cases: list[CaseOut]
+
+
+class MergeIn(Strict):
+    merge: int = Field(..., description="id of the customer record to fold into this one")
+
+
+@router.post("/customers/{customer_id}/merge", response=CustomerProfileOut,
+             summary="Merge another customer record into this one (same person)")
+def post_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
+    from complaintdesk.cases.models import Customer
+
+    keep = get_object_or_404(Customer, pk=customer_id)
+    merge = get_object_or_404(Customer, pk=payload.merge)
+    services.merge_customers(keep=keep, merge=merge, actor=_user(request))
+    return get_customer(request, customer_id)
 
 
 @router.get("/customers/{customer_id}", response=CustomerProfileOut, summary="Customer profile")

@@ -223,6 +223,9 @@ class Case(models.Model):
     )
     external_options_given = models.TextField(blank=True)
     handling_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # A call logged by the operator: the telephony's call id and how long it took.
+    call_id = models.CharField(max_length=100, blank=True, db_index=True)
+    call_duration_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -274,6 +277,7 @@ class EventType(models.TextChoices):
     EVIDENCE = "evidence", _("Evidence recorded")
     PAYOUT = "payout", _("Payout")
     AUDIT = "audit", _("Audit of an automatic decision")
+    CUSTOMER_MERGED = "customer_merged", _("Customer records merged")
 
 
 class Event(models.Model):

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as PermissionDenied_
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -201,6 +202,8 @@ class NewCase:
     source: str = ""
     source_id: str = ""
     history: HistoricalOutcome | None = None
+    call_id: str = ""
+    call_duration_seconds: int | None = None
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -236,6 +239,10 @@ def _validate_new_case(data: NewCase) -> None:
     if not (data.customer_email or data.customer_phone or data.customer_external_id
             or data.customer_name):
         problems.append("customer: give at least a name, e-mail, phone or external id")
+    if (data.call_id or data.call_duration_seconds is not None) and data.channel != Channel.PHONE:
+        problems.append("call_id, call_duration_seconds: only for the phone channel")
+    if data.call_duration_seconds is not None and data.call_duration_seconds < 0:
+        problems.append("call_duration_seconds: must not be negative")
     if data.received_at is not None and timezone.is_naive(data.received_at):
         problems.append("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
     if problems:
@@ -356,6 +363,7 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
         currency=data.currency, resonance=resonance, resonance_source=data.resonance_source,
         priority=data.priority, queue=queue, source=data.source, source_id=data.source_id,
         handling_cost=_handling_cost(data.channel), created_at=now,
+        call_id=data.call_id[:100], call_duration_seconds=data.call_duration_seconds,
     )
     if triage is not None and data.kind == triage.kind:
         case.kind_confidence = triage.kind_confidence
@@ -765,6 +773,43 @@ def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
         record(case, EventType.ATTACHMENT, actor=actor, attachment_id=item.pk,
                filename=item.filename, sha256=item.sha256, size=item.size)
     return item
+
+
+def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> Customer:
+    """One person found under two customer records: move every case of `merge` to `keep`,
+    fill `keep`'s missing identifiers, and record it on each moved case."""
+    if keep.pk == merge.pk:
+        raise InvalidInput("Pick two different customers to merge.")
+    if actor is not None:
+        permissions.require(actor, "assign")
+        hidden = permissions.cases_visible_to(actor, Case.objects.filter(customer=merge)).count()
+        if hidden != Case.objects.filter(customer=merge).count():
+            raise PermissionDenied_("Some of this customer's cases are in queues you cannot see.")
+    with transaction.atomic():
+        keep = Customer.objects.select_for_update().get(pk=keep.pk)
+        merge = Customer.objects.select_for_update().get(pk=merge.pk)
+        filled = []
+        for attr in ("name", "email", "phone", "external_id", "segment", "customer_since"):
+            if not getattr(keep, attr) and getattr(merge, attr):
+                setattr(keep, attr, getattr(merge, attr))
+                filled.append(attr)
+        keep.serial_claimant = keep.serial_claimant or merge.serial_claimant
+        keep.save()
+        moved = list(Case.objects.filter(customer=merge))
+        Case.objects.filter(customer=merge).update(customer=keep)
+        Event.objects.bulk_create([
+            new_event(case, EventType.CUSTOMER_MERGED, actor=actor,
+                      before={"customer": merge.pk}, after={"customer": keep.pk},
+                      filled=filled or None)
+            for case in moved
+        ])
+        from complaintdesk.accounts.models import AuditEntry
+
+        AuditEntry.objects.create(actor=actor, action="customers.merged", detail={
+            "kept": keep.pk, "merged": merge.pk, "cases": [c.reference for c in moved],
+        })
+        merge.delete()  # no case points at it any more
+    return keep
 
 
 # ---------------------------------------------------------------- incidents

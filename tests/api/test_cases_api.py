@@ -187,3 +187,41 @@ def test_attachment_of_a_forbidden_type_or_size_is_422_and_not_stored(api_as, ow
     assert bad_type.status_code == too_big.status_code == 422
     assert "not accepted" in bad_type.json()["detail"] and "over the limit" in too_big.json()["detail"]
     assert Attachment.objects.count() == 0
+
+
+def test_a_phone_case_keeps_its_call_id_and_duration(api_as, owner):
+    body = {**BODY, "channel": "phone", "call_id": "asterisk-1700000000.42",
+            "call_duration_seconds": 312, "customer": {"phone": "+79001234567"}}
+    created = api_as(owner).post("/cases", body)
+    assert created.status_code == 201
+    case = Case.objects.get(reference=created.json()["reference"])
+    assert (case.call_id, case.call_duration_seconds) == ("asterisk-1700000000.42", 312)
+    email_body = {**BODY, "call_id": "x"}
+    assert api_as(owner).post("/cases", email_body).status_code == 422
+
+
+def test_merging_two_customer_records_moves_their_cases_and_records_it(api_as, owner):
+    from complaintdesk.cases.models import Customer
+
+    client = api_as(owner)
+    first = client.post("/cases", {**BODY, "customer": {"email": "anna@example.com"}}).json()
+    second = client.post("/cases", {**BODY, "text": "ещё раз про банкомат",
+                                    "customer": {"phone": "+79005554433"}}).json()
+    keep, merge = first["customer"]["id"], second["customer"]["id"]
+    merged = client.post(f"/customers/{keep}/merge", {"merge": merge})
+    assert merged.status_code == 200, merged.content
+    assert {c["reference"] for c in merged.json()["cases"]} == {first["reference"],
+                                                                second["reference"]}
+    kept = Customer.objects.get(pk=keep)
+    assert kept.phone == "79005554433" and not Customer.objects.filter(pk=merge).exists()
+    types = [e["type"] for e in client.get(f"/cases/{second['reference']}/timeline").json()]
+    assert "customer_merged" in types
+
+
+def test_an_operator_cannot_merge_customers(api_as, owner, teammate):
+    client = api_as(owner)
+    a = client.post("/cases", {**BODY, "customer": {"email": "a@example.com"}}).json()
+    b = client.post("/cases", {**BODY, "customer": {"email": "b@example.com"}}).json()
+    response = api_as(teammate).post(f"/customers/{a['customer']['id']}/merge",
+                                     {"merge": b["customer"]["id"]})
+    assert response.status_code == 403
