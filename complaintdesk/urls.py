@@ -12,7 +12,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("desk/insights/", include("complaintdesk.insights.urls")),
     path("desk/", include("complaintdesk.desk.urls")),
     path("channels/", include("complaintdesk.channels.urls")),
+    path("", include("complaintdesk.insights.public_urls")),
     path("", include("complaintdesk.portal.urls")),
 ]
