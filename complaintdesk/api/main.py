@@ -105,3 +105,7 @@ def current_user(request: HttpRequest) -> User:
 from complaintdesk.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/", cases_router)
+
+from complaintdesk.insights.api import router as insights_router  # noqa: E402
+
+api.add_router("/", insights_router)
