@@ -294,3 +294,23 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "surveys": len(send_due_surveys(now)),
         "reports": send_due_reports(now),
     }
+
+
+# How often the worker pass runs each job at most (seconds); a cache key is the lock.
+JOB_INTERVALS = {"spikes": 600, "surveys": 300, "reports": 300}
+
+
+def run_due(now: datetime | None = None) -> dict[str, int]:
+    """For cases.worker.run_pass: each job at most once per its interval across all workers."""
+    from django.core.cache import cache
+
+    now = now or timezone.now()
+    done: dict[str, int] = {}
+    if cache.add("insights:job:spikes", 1, JOB_INTERVALS["spikes"]):
+        rep = detect_case_spikes(now)
+        done["spikes_new"], done["spike_alerts"] = len(rep.created), rep.alerts
+    if cache.add("insights:job:surveys", 1, JOB_INTERVALS["surveys"]):
+        done["surveys"] = len(send_due_surveys(now))
+    if cache.add("insights:job:reports", 1, JOB_INTERVALS["reports"]):
+        done["reports"] = send_due_reports(now)
+    return done

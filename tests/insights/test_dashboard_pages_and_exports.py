@@ -2,6 +2,7 @@
 
 import csv
 import io
+
 import pytest
 from openpyxl import load_workbook
 
