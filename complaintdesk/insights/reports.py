@@ -19,6 +19,7 @@ from django.db import connections
 from django.db.models import (
     Aggregate,
     Avg,
+    BigIntegerField,
     Count,
     DecimalField,
     DurationField,
@@ -157,34 +158,55 @@ def _hours(value: Any) -> float | None:
 
 def duration_percentiles(
     qs: QuerySet,
-    start_field: str,
-    end_field: str,
+    spans: dict[str, tuple[str, str]],
     group_by: Sequence[str],
     quantiles: Sequence[float] = (0.5, 0.9),
+    extra: dict[str, Any] | None = None,
 ) -> dict[tuple, dict[str, Any]]:
-    """Per group: n and the quantiles of (end − start) in hours, over rows where end is set.
+    """Per group: quantiles (hours) of each span `name: (start_field, end_field)`, plus the
+    `extra` aggregates. Rows whose end is NULL do not count for that span.
 
-    PostgreSQL computes percentile_cont in SQL; elsewhere only the duration column of the filtered
-    set is fetched and numpy interpolates the same way (linear, like percentile_cont).
+    PostgreSQL computes percentile_cont in SQL, every span and extra aggregate in one query;
+    elsewhere only the duration columns of the filtered set are fetched and numpy interpolates
+    the same way (linear, like percentile_cont).
     """
-    span = ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
-    base = qs.filter(**{f"{end_field}__isnull": False}).order_by()
+    exprs = {name: ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+             for name, (start, end) in spans.items()}
+    base = qs.order_by()
     out: dict[tuple, dict[str, Any]] = {}
     if _is_postgres(qs):
-        aggs = {f"q{i}": PercentileCont(span, q, output_field=DurationField())
-                for i, q in enumerate(quantiles)}
-        for row in base.values(*group_by).annotate(n=Count("pk"), **aggs):
+        # percentile_cont ignores NULLs, so a span with no end simply does not count.
+        aggs = {f"{name}__{i}": PercentileCont(expr, q, output_field=DurationField())
+                for name, expr in exprs.items() for i, q in enumerate(quantiles)}
+        for row in base.values(*group_by).annotate(**aggs, **(extra or {})):
             key = tuple(row[g] for g in group_by)
-            out[key] = {"n": row["n"], **{q: _hours(row[f"q{i}"]) for i, q in enumerate(quantiles)}}
+            out[key] = {name: {q: _hours(row[f"{name}__{i}"]) for i, q in enumerate(quantiles)}
+                        for name in exprs}
+            out[key].update({k: row[k] for k in (extra or {})})
         return out
-    grouped: dict[tuple, list[float]] = defaultdict(list)
-    for *key, d in base.annotate(_span=span).values_list(*group_by, "_span"):
-        if d is not None:
-            grouped[tuple(key)].append(d.total_seconds())
-    for key, secs in grouped.items():
-        arr = np.asarray(secs, dtype=float)
-        qv = np.percentile(arr, [q * 100 for q in quantiles], method="linear")
-        out[key] = {"n": int(arr.size), **{q: _hours(v) for q, v in zip(quantiles, qv, strict=True)}}
+    grouped: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    names = list(exprs)
+    cols = {f"_span_{n}": e for n, e in exprs.items()}
+    for values in base.annotate(**cols).values_list(*group_by, *cols).iterator(chunk_size=5000):
+        key, durations = tuple(values[: len(group_by)]), values[len(group_by):]
+        bucket = grouped[key]
+        for name, d in zip(names, durations, strict=True):
+            if d is not None:
+                bucket[name].append(d.total_seconds())
+    for key, bucket in grouped.items():
+        out[key] = {}
+        for name in names:
+            arr = np.asarray(bucket.get(name, []), dtype=float)
+            if arr.size:
+                qv = np.percentile(arr, [q * 100 for q in quantiles], method="linear")
+                out[key][name] = {q: _hours(v) for q, v in zip(quantiles, qv, strict=True)}
+            else:
+                out[key][name] = {q: None for q in quantiles}
+    if extra:
+        for row in base.values(*group_by).annotate(**extra):
+            key = tuple(row[g] for g in group_by)
+            out.setdefault(key, {name: {q: None for q in quantiles} for name in names})
+            out[key].update({k: row[k] for k in extra})
     return out
 
 
@@ -257,15 +279,15 @@ def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
     header = ["kind", "channel", "cases", "ack median h", "ack p90 h", "resolve median h",
               "resolve p90 h", "SLA measured", "SLA met", "SLA compliance %", "breaches"]
     data: list[list[Any]] = []
+    spans = {"ack": ("received_at", "acknowledged_at"), "res": ("received_at", "decided_at")}
     for group_by in (["kind"], ["kind", "channel"]):
-        ack = duration_percentiles(qs, "received_at", "acknowledged_at", group_by)
-        res = duration_percentiles(qs, "received_at", "decided_at", group_by)
-        for r in qs.values(*group_by).annotate(**counts).order_by(*group_by):
-            key = tuple(r[g] for g in group_by)
-            a, d = ack.get(key, {}), res.get(key, {})
+        stats = duration_percentiles(qs, spans, group_by, extra=counts)
+        for key in sorted(stats):
+            r = stats[key]
+            a, d = r["ack"], r["res"]
             data.append([
-                r["kind"], r.get("channel", "(all)"), r["total"], a.get(0.5), a.get(0.9),
-                d.get(0.5), d.get(0.9), r["sla_measured"], r["sla_met"],
+                key[0], key[1] if len(key) > 1 else "(all)", r["total"], a[0.5], a[0.9],
+                d[0.5], d[0.9], r["sla_measured"], r["sla_met"],
                 _pct(r["sla_met"], r["sla_measured"]), r["breaches"],
             ])
     data.sort(key=lambda row: (row[0], row[1] != "(all)", row[1]))
@@ -289,17 +311,29 @@ def repeat_q(days: int) -> Exists:
     ))
 
 
+_BIG = 1_000_000_000
+
+
 def quality(user, f: Filters) -> Table:
-    qs = cases(user, f).annotate(is_repeat=repeat_q(f.repeat_days), was_reopened=reopened_q())
-    rows = qs.values("kind").annotate(
+    # Each correlated EXISTS is evaluated once per row: the reopen flag and "closed at least once"
+    # share one CASE, summed as reopened + closed_or_reopened × 10⁹ and split afterwards.
+    reopen_code = CaseWhen(
+        When(reopened_q(), then=Value(_BIG + 1)),
+        When(closed_at__isnull=False, then=Value(_BIG)),
+        default=Value(0), output_field=BigIntegerField(),
+    )
+    raw = cases(user, f).values("kind").annotate(
         total=Count("pk"),
-        repeats=Count("pk", filter=Q(is_repeat=True)),
-        reopened=Count("pk", filter=Q(was_reopened=True)),
-        closed_or_reopened=Count("pk", filter=Q(closed_at__isnull=False) | Q(was_reopened=True)),
+        repeats=Count("pk", filter=Q(repeat_q(f.repeat_days))),
+        reopen_code=Coalesce(Sum(reopen_code), 0, output_field=BigIntegerField()),
         closed=Count("pk", filter=Q(status=S.CLOSED.value)),
         accepted=Count("pk", filter=Q(status=S.CLOSED.value, customer_accepted=Accepted.YES)),
         not_accepted=Count("pk", filter=Q(status=S.CLOSED.value, customer_accepted=Accepted.NO)),
     ).order_by("kind")
+    rows = []
+    for r in raw:
+        code = int(r.pop("reopen_code"))
+        rows.append({**r, "reopened": code % _BIG, "closed_or_reopened": code // _BIG})
     header = ["kind", "cases", f"repeat contacts ({f.repeat_days} d)", "repeat rate %", "reopened",
               "reopen rate %", "closed", "accepted", "not accepted", "accepted share %"]
     data = [[r["kind"], r["total"], r["repeats"], _pct(r["repeats"], r["total"]), r["reopened"],
@@ -470,4 +504,14 @@ DASHBOARD_TABLES = ["volumes", "volumes_topic", "volumes_channel", "timeliness",
 
 
 def build(name: str, user, f: Filters) -> Table:
+    """One table. On PostgreSQL aggregate tables run with JIT off: their large row estimates make
+    the planner JIT-compile queries that take a few hundred ms, so compiling costs more than it saves."""
+    if name in DASHBOARD_TABLES and connections["default"].vendor == "postgresql":
+        from django.db import transaction
+
+        with transaction.atomic(), connections["default"].cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            table = TABLES[name](user, f)
+            table.rows = list(table.rows)
+            return table
     return TABLES[name](user, f)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
 from complaintdesk.cases import services as case_services
 from complaintdesk.cases.lifecycle import Status as S
@@ -167,8 +168,9 @@ def test_percentiles_use_the_same_interpolation_as_percentile_cont(mk, admin_use
     for h in (1, 2, 10):
         mk(acknowledged_at=NOW - timedelta(days=1) + timedelta(hours=h))
     qs = reports.cases(admin_user, F)
-    stats = reports.duration_percentiles(qs, "received_at", "acknowledged_at", ["kind"])
-    assert stats[("complaint",)] == {"n": 3, 0.5: 2.0, 0.9: 8.4}
+    stats = reports.duration_percentiles(qs, {"ack": ("received_at", "acknowledged_at")}, ["kind"],
+                                         extra={"n": Count("pk")})
+    assert stats[("complaint",)] == {"ack": {0.5: 2.0, 0.9: 8.4}, "n": 3}
 
 
 def test_supervisor_sees_only_the_queues_they_belong_to(mk, owner):
