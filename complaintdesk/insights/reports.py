@@ -134,14 +134,16 @@ def cases(user, f: Filters) -> QuerySet:
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate percentile_cont(p) WITHIN GROUP (ORDER BY expr)."""
+    """PostgreSQL's percentile_cont(ARRAY[p, …]) WITHIN GROUP (ORDER BY expr): one sort for all
+    the fractions; the value is a list in the order of `fractions`."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
     allow_distinct = False
 
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression, fractions: Sequence[float], **extra):
+        super().__init__(expression, fractions=", ".join(repr(float(q)) for q in fractions),
+                         **extra)
 
 
 def _is_postgres(qs: QuerySet) -> bool:
@@ -176,11 +178,15 @@ def duration_percentiles(
     out: dict[tuple, dict[str, Any]] = {}
     if _is_postgres(qs):
         # percentile_cont ignores NULLs, so a span with no end simply does not count.
-        aggs = {f"{name}__{i}": PercentileCont(expr, q, output_field=DurationField())
-                for name, expr in exprs.items() for i, q in enumerate(quantiles)}
+        from django.contrib.postgres.fields import ArrayField
+
+        aggs = {f"{name}__q": PercentileCont(expr, quantiles, output_field=ArrayField(DurationField()))
+                for name, expr in exprs.items()}
         for row in base.values(*group_by).annotate(**aggs, **(extra or {})):
             key = tuple(row[g] for g in group_by)
-            out[key] = {name: {q: _hours(row[f"{name}__{i}"]) for i, q in enumerate(quantiles)}
+            out[key] = {name: {q: _hours(v) for q, v in
+                               zip(quantiles, row[f"{name}__q"] or [None] * len(quantiles),
+                                   strict=True)}
                         for name in exprs}
             out[key].update({k: row[k] for k in (extra or {})})
         return out
