@@ -284,6 +284,35 @@ def send_due_reports(now: datetime | None = None) -> int:
     return queued
 
 
+def remind_overdue_actions(now: datetime | None = None) -> int:
+    """Tell the owner of each overdue action, and escalate to the owner's manager (the supervisor
+    of the queues the owner works in), once per action and deadline."""
+    from complaintdesk.cases.models import Queue
+
+    now = now or timezone.now()
+    queued = 0
+    for action in overdue_actions(timezone.localdate(now)):
+        owner = action.owner
+        recipients = [owner] if owner is not None else []
+        if owner is not None:
+            managers = User.objects.filter(
+                pk__in=Queue.objects.filter(memberships__user=owner).values("supervisor")
+            ).exclude(pk=owner.pk)
+            recipients += list(managers)
+        subject = f"Corrective action overdue since {action.deadline}: {action.title}"
+        body = (f"The corrective action \"{action.title}\" (cause: {action.cause.text}) was due on "
+                f"{action.deadline} and is still {action.get_status_display().lower()}.\n"
+                f"Owner: {owner.get_username() if owner else 'nobody'}.\n\n"
+                f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/")
+        for user in recipients:
+            if user.email and case_services.enqueue(
+                    case=None, purpose=Outbox.Purpose.ESCALATION, recipient=user.email,
+                    subject=subject, body=body,
+                    dedupe_key=f"action-overdue:{action.pk}:{action.deadline}:{user.pk}"):
+                queued += 1
+    return queued
+
+
 def run_all(now: datetime | None = None) -> dict[str, int]:
     """Every insight job once (for the worker pass or cron)."""
     now = now or timezone.now()
@@ -293,6 +322,7 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "spike_alerts": spikes_report.alerts,
         "surveys": len(send_due_surveys(now)),
         "reports": send_due_reports(now),
+        "overdue_reminders": remind_overdue_actions(now),
     }
 
 
@@ -313,4 +343,5 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
         done["surveys"] = len(send_due_surveys(now))
     if cache.add("insights:job:reports", 1, JOB_INTERVALS["reports"]):
         done["reports"] = send_due_reports(now)
+        done["overdue_reminders"] = remind_overdue_actions(now)
     return done

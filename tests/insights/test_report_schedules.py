@@ -59,7 +59,8 @@ def test_a_supervisor_schedules_a_report_from_the_page(owner, login, frozen):
 
 def test_run_all_runs_every_job_once(mk, owner, frozen):
     counts = jobs.run_all(NOW)
-    assert counts == {"spikes_new": 0, "spike_alerts": 0, "surveys": 0, "reports": 0}
+    assert counts == {"spikes_new": 0, "spike_alerts": 0, "surveys": 0, "reports": 0,
+                      "overdue_reminders": 0}
 
 
 def test_run_due_throttles_each_job_between_worker_passes(queues, frozen):

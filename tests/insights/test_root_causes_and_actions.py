@@ -119,3 +119,17 @@ def test_the_sample_is_stratified_by_topic_and_channel(mk, queues):
     ids = services.stratified_sample(Case.objects.all(), size=10)
     channels = list(Case.objects.filter(pk__in=ids).values_list("channel", flat=True))
     assert channels.count("phone") == 8 and channels.count("email") == 2
+
+
+def test_an_overdue_action_reminds_its_owner_and_escalates_to_their_supervisor_once(
+        analysis, frozen, teammate, owner):
+    from complaintdesk.cases.models import Outbox
+    from complaintdesk.insights import jobs
+
+    _, cause = analysis
+    CorrectiveAction.objects.create(cause=cause, title="Late one", deadline=date(2026, 3, 1),
+                                    owner=teammate)
+    assert jobs.remind_overdue_actions(NOW) == 2
+    assert sorted(Outbox.objects.values_list("recipient", flat=True)) == sorted(
+        [teammate.email, owner.email])
+    assert jobs.remind_overdue_actions(NOW + timedelta(hours=1)) == 0
