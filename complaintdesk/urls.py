@@ -14,7 +14,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("desk/claims/", include("complaintdesk.claims.urls")),
     path("desk/staffing/", include("complaintdesk.staffing.urls")),
+    path("desk/insights/", include("complaintdesk.insights.urls")),
     path("desk/", include("complaintdesk.desk.urls")),
     path("channels/", include("complaintdesk.channels.urls")),
+    path("", include("complaintdesk.insights.public_urls")),
     path("", include("complaintdesk.portal.urls")),
 ]

@@ -109,3 +109,7 @@ from complaintdesk.claims.api import router as claims_router  # noqa: E402
 
 api.add_router("/", claims_router)
 api.add_router("/", "complaintdesk.staffing.api.router")
+
+from complaintdesk.insights.api import router as insights_router  # noqa: E402
+
+api.add_router("/", insights_router)

@@ -58,7 +58,7 @@ def run_pass(
 
 # Seconds between runs of each job in one worker process. Every job is safe to run in several
 # workers at once (each records what it did under a unique key), so this only limits cost.
-JOB_INTERVALS = {"inbound": 30.0}
+JOB_INTERVALS = {"inbound": 30.0, "insights": 60.0}
 _last_run: dict[str, float] = {}
 
 
@@ -74,8 +74,9 @@ def _due(name: str) -> bool:
 def run_periodic_jobs(*, now: datetime) -> None:
     """Jobs of other apps that the worker drives; one failing job never stops the others."""
     from complaintdesk.channels.poll import poll_inbound
+    from complaintdesk.insights.jobs import run_due as insight_jobs
 
-    jobs = {"inbound": poll_inbound}
+    jobs = {"inbound": poll_inbound, "insights": lambda: insight_jobs(now)}
     for name, job in jobs.items():
         if not _due(name):
             continue

@@ -1,0 +1,123 @@
+"""Dashboard panel timings on PostgreSQL with many cases (issue 7: p95 < 300 ms at 1,000,000).
+
+Run: PYTHONPATH=. /work/venv-shared/bin/python bench/insights_dashboard_bench.py [--cases 1000000]
+Creates (or reuses) the database cd_insights_bench, fills it with synthetic cases by one
+INSERT … SELECT generate_series, then times every dashboard table for a 30-day and a 365-day
+period, `--repeat` times each, and prints median and p95 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+DB = "cd_insights_bench"
+
+
+def ensure_db() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [DB]).fetchone():
+            conn.execute(f"CREATE DATABASE {DB}")
+
+
+FILL = """
+INSERT INTO cases_case (reference, public_token, source, source_id, customer_id, channel,
+  received_at, subject, text, language, kind, needs_review, topic_id, product, remedy_sought,
+  remedy_text, amount_claimed, currency, resonance, resonance_source, priority, status, queue_id,
+  acknowledged_at, resolve_by, sla_stage, ack_escalated, decision, decision_amount, decision_text,
+  decided_at, closed_at, customer_accepted, external_options_given, handling_cost, created_at,
+  updated_at)
+SELECT 'B-' || g, md5(g::text), 'bench', '', 1 + (g %% %(customers)s),
+  (ARRAY['phone','email','web','chat','sms','social'])[1 + g %% 6],
+  now() - (g %% 730) * interval '1 day' - (g %% 1440) * interval '1 minute',
+  '', 'bench text', 'en', (ARRAY['complaint','claim','complaint','question'])[1 + g %% 4], false,
+  (SELECT id FROM cases_topic ORDER BY id OFFSET (g %% 10) LIMIT 1),
+  (ARRAY['card','loan','deposit','app'])[1 + g %% 4], '', '',
+  CASE WHEN g %% 4 = 1 THEN (g %% 5000) ELSE NULL END, 'RUB', g %% 997 = 0, '', 'normal',
+  CASE WHEN g %% 3 = 0 THEN 'received' ELSE 'closed' END, %(queue)s,
+  now() - (g %% 730) * interval '1 day' + (g %% 50) * interval '1 minute',
+  now() - (g %% 730) * interval '1 day' + interval '10 days', 0, false, '',
+  CASE WHEN g %% 3 = 0 THEN NULL ELSE (g %% 2000) END, '',
+  CASE WHEN g %% 3 = 0 THEN NULL
+       ELSE now() - (g %% 730) * interval '1 day' + (g %% 400) * interval '1 hour' END,
+  CASE WHEN g %% 3 = 0 THEN NULL
+       ELSE now() - (g %% 730) * interval '1 day' + (g %% 400) * interval '1 hour' END,
+  (ARRAY['yes','no','unknown'])[1 + g %% 3], '', 0, now(), now()
+FROM generate_series(%(first)s, %(last)s) AS g
+"""
+
+
+def fill(n: int) -> None:
+    from django.apps import apps
+    from django.db import connection
+
+    from complaintdesk.cases import defaults
+    from complaintdesk.cases.models import Case, Customer, Queue
+
+    defaults.install(apps)
+    have = Case.objects.count()
+    if have >= n:
+        return
+    customers = max(1000, n // 4)
+    if Customer.objects.count() < customers:
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO cases_customer (name, email, phone, external_id, segment, "
+                        "serial_claimant, created_at) SELECT 'c' || g, 'c' || g || '@example.com', "
+                        "'', '', '', false, now() FROM generate_series(1, %s) g", [customers])
+    first_customer = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
+    queue = Queue.objects.get(code="first-line").pk
+    step = 200_000
+    with connection.cursor() as cur:
+        for first in range(have + 1, n + 1, step):
+            last = min(n, first + step - 1)
+            sql = FILL.replace("1 + (g %% %(customers)s)", f"{first_customer - 1} + 1 + (g %% {customers})")
+            cur.execute(sql, {"customers": customers, "queue": queue, "first": first, "last": last})
+            print(f"  inserted up to {last}", file=sys.stderr)
+        cur.execute("ANALYZE cases_case")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    ensure_db()
+    os.environ["DATABASE_URL"] = f"{PG}/{DB}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "complaintdesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from complaintdesk.accounts.models import Role, User
+    from complaintdesk.insights import reports
+
+    call_command("migrate", verbosity=0)
+    fill(args.cases)
+    user = User.objects.filter(username="bench-admin").first() or User.objects.create_user(
+        "bench-admin", role=Role.ADMIN)
+    today = timezone.localdate()
+    print("| panel | period | median ms | p95 ms |\n|---|---|---|---|")
+    for days in (30, 365):
+        f = reports.Filters.from_params({"start": (today - timezone.timedelta(days=days)).isoformat(),
+                                         "end": today.isoformat(), "granularity": "week"})
+        for name in reports.DASHBOARD_TABLES:
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                list(reports.build(name, user, f).rows)
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            print(f"| {name} | {days} d | {statistics.median(times):.0f} | {p95:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

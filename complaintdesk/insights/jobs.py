@@ -1,0 +1,347 @@
+"""Periodic insight jobs, called from the worker pass: spikes, surveys, scheduled reports.
+
+Each job is safe to run repeatedly and from several workers: spikes are unique per group and
+window, survey invitations are one per case, and every outbound message has a dedupe key.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
+
+from complaintdesk.accounts.models import Role, User
+from complaintdesk.cases import services as case_services
+from complaintdesk.cases.lifecycle import Status as S
+from complaintdesk.cases.models import Case, Outbox
+from complaintdesk.insights import reports, spikes
+from complaintdesk.insights.models import ReportSchedule, Spike, SurveyInvitation, ThemeRun
+from complaintdesk.insights.services import overdue_actions, survey_url
+
+SURVEY_PURPOSE = "survey"
+REPORT_PURPOSE = "report"
+SPIKE_PURPOSE = Outbox.Purpose.ESCALATION
+
+DIMENSIONS = {
+    Spike.Dimension.TOPIC: "topic__code",
+    Spike.Dimension.PRODUCT: "product",
+    Spike.Dimension.CHANNEL: "channel",
+}
+# How far back the counts go (the seasonal baseline needs `history` seasons) and how recent a
+# spike must be to be stored and alerted (older ones were someone else's news).
+WINDOWS = {
+    "D": {"lookback": timedelta(days=7 * 4 + 2), "recent": timedelta(days=2), "step": timedelta(days=1)},
+    "H": {"lookback": timedelta(hours=168 * 8 + 24), "recent": timedelta(hours=6),
+          "step": timedelta(hours=1)},
+}
+
+
+@dataclass
+class SpikeReport:
+    created: list[Spike] = field(default_factory=list)
+    updated: list[Spike] = field(default_factory=list)
+    alerts: int = 0
+
+
+def _local_naive(dt: datetime) -> datetime:
+    return timezone.localtime(dt).replace(tzinfo=None)
+
+
+def _floor(dt: datetime, freq: str) -> datetime:
+    local = _local_naive(dt)
+    if freq == "D":
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.replace(minute=0, second=0, microsecond=0)
+
+
+def detect_case_spikes(now: datetime | None = None, *, freqs: tuple[str, ...] = ("D", "H"),
+                       alert: bool = True) -> SpikeReport:
+    """Find volume spikes per topic, product and channel over SQL counts; store and alert once."""
+    now = now or timezone.now()
+    report = SpikeReport()
+    tz = timezone.get_current_timezone()
+    for freq in freqs:
+        w = WINDOWS[freq]
+        last = _floor(now, freq)  # the current (partial) period, local wall clock
+        first = _floor(now - w["lookback"], freq)
+        grid = pd.date_range(first, last, freq="D" if freq == "D" else "h")
+        since = timezone.make_aware(first, tz)
+        trunc = (TruncDay if freq == "D" else TruncHour)("received_at", tzinfo=tz)
+        for dimension, column in DIMENSIONS.items():
+            rows = (
+                Case.objects.filter(received_at__gte=since, received_at__lte=now)
+                .exclude(**{f"{column}__isnull": True}).exclude(**{column: ""})
+                .annotate(p=trunc).values("p", column).annotate(n=Count("pk")).order_by()
+            )
+            series: dict[str, dict[datetime, float]] = {}
+            for r in rows:
+                series.setdefault(r[column], {})[_local_naive(r["p"])] = float(r["n"])
+            for key, counts in series.items():
+                s = pd.Series(counts, dtype=float).reindex(grid, fill_value=0.0)
+                for found in spikes.detect_spikes(s, freq=freq):
+                    end = timezone.make_aware(found.end.to_pydatetime(), tz)
+                    if end <= now - w["recent"]:
+                        continue
+                    _store(report, freq=freq, dimension=dimension, key=str(key), found=found,
+                           tz=tz, now=now)
+    if alert:
+        report.alerts = _alert_new_spikes(now)
+    return report
+
+
+def _store(report: SpikeReport, *, freq, dimension, key, found: spikes.Spike, tz, now) -> None:
+    start = timezone.make_aware(found.start.to_pydatetime(), tz)
+    values = dict(
+        end=timezone.make_aware(found.end.to_pydatetime(), tz),
+        peak=timezone.make_aware(found.peak.to_pydatetime(), tz),
+        observed=int(found.observed), expected=float(found.expected), score=float(found.score),
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            spike, created = Spike.objects.update_or_create(
+                freq=freq, dimension=dimension, group_key=key[:150], start=start,
+                defaults=values, create_defaults={**values, "detected_at": now},
+            )
+    except IntegrityError:  # another worker stored it a moment ago
+        return
+    (report.created if created else report.updated).append(spike)
+
+
+def supervisors():
+    return User.objects.filter(is_active=True, role=Role.SUPERVISOR).exclude(email="").order_by("pk")
+
+
+def _alert_new_spikes(now: datetime) -> int:
+    sent = 0
+    for spike in Spike.objects.filter(alerted_at__isnull=True).order_by("start", "pk"):
+        won = Spike.objects.filter(pk=spike.pk, alerted_at__isnull=True).update(alerted_at=now)
+        if not won:
+            continue
+        when = timezone.localtime(spike.start)
+        subject = (f"Spike: {spike.get_dimension_display()} '{spike.group_key}' — {spike.observed} "
+                   f"cases vs {spike.expected:.0f} expected")
+        body = (f"A {spike.get_freq_display().lower()} volume spike was detected from "
+                f"{when:%Y-%m-%d %H:%M}: {spike.observed} cases against a seasonal baseline of "
+                f"{spike.expected:.1f} (score {spike.score:.1f}).\n\n"
+                f"Review it and link the cases to one incident: "
+                f"{settings.SITE_URL}/desk/insights/spikes/{spike.pk}/")
+        for user in supervisors():
+            if case_services.enqueue(case=None, purpose=SPIKE_PURPOSE, recipient=user.email,
+                                     subject=subject, body=body,
+                                     dedupe_key=f"spike:{spike.pk}:{user.pk}"):
+                sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------- surveys
+
+SURVEY_LOOKBACK = timedelta(days=14)
+CONTACT_POLICY = timedelta(days=30)
+
+
+def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[SurveyInvitation]:
+    """Invite customers of recently closed cases to rate the handling (one-click CSAT).
+
+    Contact policy: at most one survey per customer per 30 days; never for resonance cases
+    (they are handled by the special group); only customers with an e-mail address.
+    """
+    now = now or timezone.now()
+    recent = SurveyInvitation.objects.filter(customer=OuterRef("customer"),
+                                             sent_at__gt=now - CONTACT_POLICY)
+    due = (
+        Case.objects.filter(status=S.CLOSED.value, closed_at__lte=now,
+                            closed_at__gte=now - SURVEY_LOOKBACK, resonance=False,
+                            survey__isnull=True)
+        .exclude(customer__email="").exclude(Exists(recent))
+        .select_related("customer").order_by("closed_at", "pk")[:batch]
+    )
+    sent: list[SurveyInvitation] = []
+    seen: set[int] = set()
+    for case in due:
+        if case.customer_id in seen:
+            continue
+        seen.add(case.customer_id)
+        try:
+            with transaction.atomic():
+                inv = SurveyInvitation.objects.create(case=case, customer=case.customer, sent_at=now)
+                subject, body = survey_message(case, inv)
+                case_services.enqueue(case=case, purpose=SURVEY_PURPOSE,
+                                      recipient=case.customer.email, subject=subject, body=body,
+                                      dedupe_key=f"survey:{case.pk}")
+        except IntegrityError:  # another worker invited this case first
+            continue
+        sent.append(inv)
+    return sent
+
+
+def survey_message(case: Case, inv: SurveyInvitation) -> tuple[str, str]:
+    labels = {1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied",
+              5: "very satisfied"}
+    links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
+    subject = f"[{case.reference}] How did we do?"
+    body = (f"Hello{', ' + case.customer.name if case.customer.name else ''},\n\n"
+            f"your request {case.reference} is closed. How satisfied are you with how we handled "
+            f"it? One click records your answer:\n\n{links}\n\n"
+            f"You can add a comment on the page that opens. Thank you!")
+    return subject, body
+
+
+# ---------------------------------------------------------------- scheduled reports
+
+
+class _SystemReader:
+    """Sees every queue (for schedules whose author is gone)."""
+
+    is_authenticated = True
+    is_superuser = True
+    role = Role.ADMIN
+    pk = None
+
+
+def report_period(schedule: ReportSchedule, now: datetime):
+    today = timezone.localdate(now)
+    if schedule.frequency == ReportSchedule.Frequency.MONTHLY:
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    end = today - timedelta(days=today.weekday() + 1)  # last Sunday
+    return end - timedelta(days=6), end
+
+
+def _advance(schedule: ReportSchedule, now: datetime) -> datetime:
+    nxt = schedule.next_run_at
+    while nxt <= now:
+        if schedule.frequency == ReportSchedule.Frequency.MONTHLY:
+            local = timezone.localtime(nxt)
+            y, m = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+            day = min(local.day, calendar.monthrange(y, m)[1])
+            nxt = timezone.make_aware(local.replace(tzinfo=None, year=y, month=m, day=day))
+        else:
+            nxt = nxt + timedelta(days=7)
+    return nxt
+
+
+def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
+    names = (reports.DASHBOARD_TABLES if schedule.dashboard in ("", "all")
+             else [n for n in schedule.dashboard.split(",") if n in reports.TABLES])
+    params = urlencode(f.as_params())
+    parts = [f"{schedule.name}: {f.start} – {f.end}", ""]
+    for name in names:
+        table = reports.build(name, user, f)
+        rows = list(table.rows)
+        parts.append(f"== {table.title} ({len(rows)} rows)")
+        parts.append(" | ".join(table.header))
+        for row in rows[:15]:
+            parts.append(" | ".join("" if v is None else str(v) for v in row))
+        if len(rows) > 15:
+            parts.append(f"… {len(rows) - 15} more rows in the export")
+        parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{name}.xlsx?{params}")
+        parts.append("")
+    run = ThemeRun.objects.order_by("-created_at", "-id").first()
+    if run is not None:
+        parts.append("== Top themes (latest run)")
+        for t in run.themes.all()[:5]:
+            flag = " NEW" if t.is_new else (" GROWING" if t.is_growing else "")
+            parts.append(f"{t.size} cases: {t.label}{flag}")
+        parts.append("")
+    overdue = list(overdue_actions(timezone.localdate()))
+    parts.append(f"== Corrective actions overdue: {len(overdue)}")
+    for a in overdue[:10]:
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+    parts.append("")
+    parts.append(f"Dashboard: {settings.SITE_URL}/desk/insights/?{params}")
+    return "\n".join(parts)
+
+
+def send_due_reports(now: datetime | None = None) -> int:
+    """Queue each due schedule's report (text summary with XLSX links) to its recipients."""
+    now = now or timezone.now()
+    queued = 0
+    for schedule in ReportSchedule.objects.filter(active=True, next_run_at__lte=now).order_by("pk"):
+        nxt = _advance(schedule, now)
+        won = ReportSchedule.objects.filter(pk=schedule.pk, next_run_at=schedule.next_run_at).update(
+            next_run_at=nxt, last_sent_at=now)
+        if not won:
+            continue
+        start, end = report_period(schedule, now)
+        params = {**(schedule.filters or {}), "start": start.isoformat(), "end": end.isoformat()}
+        f = reports.Filters.from_params(params, now=now)
+        user = schedule.created_by or _SystemReader()
+        body = report_text(schedule, f, user)
+        for recipient in schedule.recipient_list:
+            if case_services.enqueue(case=None, purpose=REPORT_PURPOSE, recipient=recipient,
+                                     subject=f"{schedule.name}: {start} – {end}", body=body,
+                                     dedupe_key=f"report:{schedule.pk}:{start}:{recipient}"[:200]):
+                queued += 1
+    return queued
+
+
+def remind_overdue_actions(now: datetime | None = None) -> int:
+    """Tell the owner of each overdue action, and escalate to the owner's manager (the supervisor
+    of the queues the owner works in), once per action and deadline."""
+    from complaintdesk.cases.models import Queue
+
+    now = now or timezone.now()
+    queued = 0
+    for action in overdue_actions(timezone.localdate(now)):
+        owner = action.owner
+        recipients = [owner] if owner is not None else []
+        if owner is not None:
+            managers = User.objects.filter(
+                pk__in=Queue.objects.filter(memberships__user=owner).values("supervisor")
+            ).exclude(pk=owner.pk)
+            recipients += list(managers)
+        subject = f"Corrective action overdue since {action.deadline}: {action.title}"
+        body = (f"The corrective action \"{action.title}\" (cause: {action.cause.text}) was due on "
+                f"{action.deadline} and is still {action.get_status_display().lower()}.\n"
+                f"Owner: {owner.get_username() if owner else 'nobody'}.\n\n"
+                f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/")
+        for user in recipients:
+            if user.email and case_services.enqueue(
+                    case=None, purpose=Outbox.Purpose.ESCALATION, recipient=user.email,
+                    subject=subject, body=body,
+                    dedupe_key=f"action-overdue:{action.pk}:{action.deadline}:{user.pk}"):
+                queued += 1
+    return queued
+
+
+def run_all(now: datetime | None = None) -> dict[str, int]:
+    """Every insight job once (for the worker pass or cron)."""
+    now = now or timezone.now()
+    spikes_report = detect_case_spikes(now)
+    return {
+        "spikes_new": len(spikes_report.created),
+        "spike_alerts": spikes_report.alerts,
+        "surveys": len(send_due_surveys(now)),
+        "reports": send_due_reports(now),
+        "overdue_reminders": remind_overdue_actions(now),
+    }
+
+
+# How often the worker pass runs each job at most (seconds); a cache key is the lock.
+JOB_INTERVALS = {"spikes": 600, "surveys": 300, "reports": 300}
+
+
+def run_due(now: datetime | None = None) -> dict[str, int]:
+    """For cases.worker.run_pass: each job at most once per its interval across all workers."""
+    from django.core.cache import cache
+
+    now = now or timezone.now()
+    done: dict[str, int] = {}
+    if cache.add("insights:job:spikes", 1, JOB_INTERVALS["spikes"]):
+        rep = detect_case_spikes(now)
+        done["spikes_new"], done["spike_alerts"] = len(rep.created), rep.alerts
+    if cache.add("insights:job:surveys", 1, JOB_INTERVALS["surveys"]):
+        done["surveys"] = len(send_due_surveys(now))
+    if cache.add("insights:job:reports", 1, JOB_INTERVALS["reports"]):
+        done["reports"] = send_due_reports(now)
+        done["overdue_reminders"] = remind_overdue_actions(now)
+    return done

@@ -1,0 +1,271 @@
+"""Insight records: organisation base, spikes, themes, 5 Whys, actions, surveys, report schedules."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationBase(models.Model):
+    """The organisation's base for a period: customers and orders, for 'complaints per 1,000'."""
+
+    period_start = models.DateField()
+    period_end = models.DateField(help_text=_("Inclusive."))
+    customers = models.PositiveIntegerField(null=True, blank=True)
+    orders = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["period_start", "period_end"], name="uniq_orgbase_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start} – {self.period_end}"
+
+
+class Spike(models.Model):
+    """A detected mass incident: one group (topic/product/channel) in one window, stored once."""
+
+    class Freq(models.TextChoices):
+        DAILY = "D", _("Daily")
+        HOURLY = "H", _("Hourly")
+
+    class Dimension(models.TextChoices):
+        TOPIC = "topic", _("Topic")
+        PRODUCT = "product", _("Product")
+        CHANNEL = "channel", _("Channel")
+
+    freq = models.CharField(max_length=1, choices=Freq.choices)
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    group_key = models.CharField(max_length=150)
+    start = models.DateTimeField()
+    end = models.DateTimeField(help_text=_("Exclusive."))
+    peak = models.DateTimeField()
+    observed = models.PositiveIntegerField()
+    expected = models.FloatField()
+    score = models.FloatField()
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    incident = models.ForeignKey(
+        "cases.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freq", "dimension", "group_key", "start"], name="uniq_spike_group_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}={self.group_key} {self.start:%Y-%m-%d %H:%M} ({self.observed})"
+
+    @property
+    def excess(self) -> float:
+        return self.observed - self.expected
+
+
+class ThemeRun(models.Model):
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    filters = models.JSONField(default=dict, blank=True)
+    n_cases = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=8, blank=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Themes {self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+
+
+class Theme(models.Model):
+    run = models.ForeignKey(ThemeRun, on_delete=models.CASCADE, related_name="themes")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=300)
+    key_phrases = models.JSONField(default=list)
+    size = models.PositiveIntegerField()
+    share = models.FloatField(default=0)
+    example_case_ids = models.JSONField(default=list)
+    member_case_ids = models.JSONField(default=list)
+    trend = models.JSONField(default=list)
+    signature = models.JSONField(default=dict)
+    is_new = models.BooleanField(default=False)
+    growth = models.FloatField(null=True, blank=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["run", "position"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_growing(self) -> bool:
+        return self.growth is not None and self.growth >= 1.5
+
+
+class RootCause(models.Model):
+    """A 5-Whys analysis attached to a theme, a topic or an incident."""
+
+    title = models.CharField(max_length=200)
+    theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="root_causes")
+    topic = models.ForeignKey("cases.Topic", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    incident = models.ForeignKey("cases.Incident", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    problem = models.TextField(blank=True, help_text=_("The problem as customers describe it."))
+    whys = models.JSONField(default=list, blank=True, help_text=_("Ordered: why 1, why 2, …"))
+    sample_case_ids = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cause(models.Model):
+    """A cause found in the chain; `depth` is the why it answers (1 = shallow)."""
+
+    root_cause = models.ForeignKey(RootCause, on_delete=models.CASCADE, related_name="causes")
+    text = models.CharField(max_length=300)
+    depth = models.PositiveSmallIntegerField(default=1)
+    priority = models.PositiveSmallIntegerField(default=3, help_text=_("1 = highest."))
+
+    class Meta:
+        ordering = ["priority", "depth", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CorrectiveAction(models.Model):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    cause = models.ForeignKey(Cause, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deadline = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
+    topic = models.ForeignKey(
+        "cases.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Whose volume the action should lower; defaults to the analysis' topic."),
+    )
+    forecast_drop_pct = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text=_("Expected drop in cases of the topic, %."),
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def effective_topic_id(self) -> int | None:
+        return self.topic_id or self.cause.root_cause.topic_id
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return (self.deadline is not None and self.deadline < today
+                and self.status in (self.State.PLANNED, self.State.IN_PROGRESS))
+
+
+def new_survey_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SurveyInvitation(models.Model):
+    """One satisfaction survey after closure: CSAT 1–5 in one click, NPS 0–10 optional."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="survey")
+    customer = models.ForeignKey("cases.Customer", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_survey_token)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "sent_at"], name="survey_customer_sent")]
+
+    def __str__(self) -> str:
+        return f"survey {self.case_id}: {self.csat}"
+
+
+class RecoveryTask(models.Model):
+    """Call the customer back after a low score; owned by the queue's supervisor."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    survey = models.OneToOneField(SurveyInvitation, on_delete=models.CASCADE,
+                                  related_name="recovery_task")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=5, choices=State.choices, default=State.OPEN)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["state", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"recovery call {self.case_id} ({self.state})"
+
+
+class ReportSchedule(models.Model):
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    name = models.CharField(max_length=150)
+    dashboard = models.CharField(max_length=20, default="all")
+    filters = models.JSONField(default=dict, blank=True)
+    recipients = models.TextField(help_text=_("E-mail addresses, one per line or comma-separated."))
+    frequency = models.CharField(max_length=10, choices=Frequency.choices,
+                                 default=Frequency.WEEKLY)
+    next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def recipient_list(self) -> list[str]:
+        raw = self.recipients.replace(",", "\n").replace(";", "\n")
+        return [r.strip() for r in raw.splitlines() if r.strip()]
