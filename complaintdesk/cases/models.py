@@ -419,6 +419,9 @@ class Outbox(models.Model):
         DECISION = "decision", _("Decision")
         SLA_WARNING = "sla_warning", _("Deadline warning")
         ESCALATION = "escalation", _("Escalation")
+        SURVEY = "survey", _("Satisfaction survey")
+        REPORT = "report", _("Scheduled report")
+        ALERT = "alert", _("Alert")
 
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="outbox")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.PROTECT)

@@ -119,16 +119,19 @@ def enqueue(
     dedupe_key: str,
     message: Message | None = None,
     channel: str = "email",
-) -> None:
-    """Queue a message for the worker; the dedupe key makes a second enqueue a no-op."""
+) -> bool:
+    """Queue a message for the worker; the dedupe key makes a second enqueue a no-op.
+    Returns False for an empty recipient or a key already queued, else True."""
     if not recipient:
-        return
-    # ON CONFLICT DO NOTHING: one statement, no savepoint, and a duplicate key is silently
-    # the same message.
+        return False
+    if Outbox.objects.filter(dedupe_key=dedupe_key).exists():
+        return False
+    # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key still stores one message.
     Outbox.objects.bulk_create([Outbox(
         case=case, purpose=purpose, recipient=recipient, subject=subject[:300], body=body,
         dedupe_key=dedupe_key, message=message, channel=channel,
     )], ignore_conflicts=True)
+    return True
 
 
 def normalise_email(value: str) -> str:

@@ -134,7 +134,8 @@ def _deliver_one(*, pk: int, worker_id: str, now: datetime, report: PassReport) 
                                 note="acknowledgement sent")
 
 
-_CUSTOMER_PURPOSES = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY, Outbox.Purpose.DECISION}
+_CUSTOMER_PURPOSES = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY, Outbox.Purpose.DECISION,
+                      Outbox.Purpose.SURVEY}
 
 
 def _delivery_failed(*, row: Outbox, worker_id: str, now: datetime, error: str) -> None:
