@@ -24,6 +24,9 @@ def _english_and_fast(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.SITE_URL = "http://testserver"
+    from django.core.cache import cache
+
+    cache.clear()  # rate limits and job throttles must not leak from one test to the next
 
 
 @pytest.fixture
