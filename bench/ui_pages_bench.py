@@ -51,8 +51,7 @@ def fill(n_cases: int, seed: int) -> dict:
 
     from complaintdesk.accounts.models import QueueMembership, Role, User
     from complaintdesk.cases import defaults
-    from complaintdesk.cases.models import (
-        Case, ClockPause, Customer, Event, Incident, Message, Queue, Topic)
+    from complaintdesk.cases.models import Case, ClockPause, Customer, Event, Incident, Message, Queue, Topic
     from complaintdesk.sla.models import Policy
 
     rnd = random.Random(seed)
@@ -86,7 +85,7 @@ def fill(n_cases: int, seed: int) -> dict:
                      + ["investigation"] * 35 + ["waiting_customer"] * 15 + ["decided"] * 10)
     assignees = [None] * 4 + staff + [supervisor] * 2
     rows = []
-    for i in range(n_cases):
+    for _ in range(n_cases):
         closed = rnd.random() < 0.7  # most of a register is history
         received = now - timedelta(days=rnd.uniform(30, 365) if closed else rnd.uniform(0, 30),
                                    seconds=rnd.randrange(86400))

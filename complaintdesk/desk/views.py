@@ -21,8 +21,14 @@ from complaintdesk.cases.lifecycle import allowed_targets
 from complaintdesk.cases.models import Attachment, Case, Status, Topic
 from complaintdesk.desk import forms
 from complaintdesk.desk.common import case_action, case_for, customer_display, form_errors
-from complaintdesk.desk.queries import (SEARCH_COUNT_CAP, TABS, CappedPaginator, queue_cases,
-                                       search_text, tab_counts)
+from complaintdesk.desk.queries import (
+    SEARCH_COUNT_CAP,
+    TABS,
+    CappedPaginator,
+    queue_cases,
+    search_text,
+    tab_counts,
+)
 from complaintdesk.desk.sla_badges import ROW_RELATED, badge, with_pauses
 
 PAGE_SIZE = 25

@@ -1,6 +1,7 @@
 """The timeline speaks the reader's language: translated field names and values, no raw keys."""
 
 import pytest
+
 from complaintdesk.cases import services
 
 pytestmark = pytest.mark.django_db
