@@ -134,8 +134,6 @@ def fill(n_cases: int, seed: int) -> dict:
     Event.objects.bulk_create(events, batch_size=10000)
     Message.objects.bulk_create(messages, batch_size=10000)
     ClockPause.objects.bulk_create(pauses, batch_size=10000)
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
     return {"customers": n_customers, "cases": len(cases), "events": len(events),
             "messages": len(messages), "supervisor": supervisor}
 
@@ -173,6 +171,8 @@ def main() -> None:
                         "queue page's queries")
     args = parser.parse_args()
 
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                         text=True).stdout.strip()
     db = args.db or f"cd_ui_bench_{os.getpid()}"
     if not args.db:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
@@ -193,13 +193,15 @@ def main() -> None:
 
     try:
         started = time.perf_counter()
+        call_command("migrate", verbosity=0)  # a reused database gets new indexes too
         if not args.db:
-            call_command("migrate", verbosity=0)
             info = fill(args.cases, args.seed)
             fill_s = time.perf_counter() - started
         else:
             info = {"cases": Case.objects.count()}
             fill_s = 0.0
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")  # what autovacuum does to a live table: visibility map
         supervisor = User.objects.get(username="boss")
         client = Client()
         client.force_login(supervisor)
@@ -229,8 +231,6 @@ def main() -> None:
         if not args.keep and not args.db:
             with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                         text=True).stdout.strip()
     print(f"- commit {git}; {info['cases']:,} cases"
           + (f", {info.get('events', 0):,} events, {info.get('messages', 0):,} messages; "
              f"fill {fill_s:.0f} s" if not args.db else ""))
