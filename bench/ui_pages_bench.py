@@ -148,15 +148,18 @@ def measure(client, path: str, n: int) -> dict:
     with CaptureQueriesContext(connection) as ctx:
         client.get(path)
     captured = list(ctx.captured_queries)  # a live view of the log: copy before it is reset
-    times = []
+    times, cpu = [], []
     for _ in range(n):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         assert response.status_code == 200
     times.sort()
+    cpu.sort()
     return {"path": path, "p50": statistics.median(times),
             "p95": times[int(round(0.95 * (len(times) - 1)))], "max": times[-1],
+            "cpu50": statistics.median(cpu), "cpu95": cpu[int(round(0.95 * (len(cpu) - 1)))],
             "queries": len(captured), "sql_ms": sum(float(q["time"]) for q in captured) * 1000}
 
 
@@ -167,6 +170,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--db", help="reuse this existing, filled database (skip the fill)")
+    parser.add_argument("--only", help="measure only pages whose label contains this")
+    parser.add_argument("--profile", action="store_true", help="cProfile 20 requests of each "
+                        "page and print the top functions")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the "
                         "queue page's queries")
     args = parser.parse_args()
@@ -222,8 +228,12 @@ def main() -> None:
             ("case page (open, investigation)", f"/desk/cases/{case_open.reference}/"),
             ("case page (closed)", f"/desk/cases/{case_closed.reference}/"),
         ]
+        if args.only:
+            pages = [p for p in pages if args.only in p[0]]
         if args.explain:
             explain(client, pages)
+        if args.profile:
+            profile(client, pages)
         results = [(label, measure(client, path, args.requests)) for label, path in pages]
         pg_version = connection.cursor().connection.info.server_version
     finally:
@@ -238,11 +248,27 @@ def main() -> None:
           f"PostgreSQL {pg_version // 10000}.{pg_version % 10000}, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, N={args.requests} requests each")
     print()
-    print("| page | p50 ms | p95 ms | max ms | SQL queries | SQL ms (one request) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| page | p50 ms | p95 ms | max ms | Python CPU p50 / p95 ms | SQL queries "
+          "| SQL ms (one request) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, r in results:
-        print(f"| {label} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {r['queries']} "
-              f"| {r['sql_ms']:.1f} |")
+        print(f"| {label} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} "
+              f"| {r['cpu50']:.1f} / {r['cpu95']:.1f} | {r['queries']} | {r['sql_ms']:.1f} |")
+
+
+def profile(client, pages) -> None:
+    import cProfile
+    import pstats
+
+    for label, path in pages:
+        client.get(path)
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(20):
+            client.get(path)
+        prof.disable()
+        print(f"## {label}: {path}")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
 
 def explain(client, pages) -> None:

@@ -11,7 +11,7 @@ from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
 from complaintdesk.cases.api import overdue_q
 from complaintdesk.cases.lifecycle import Status
-from complaintdesk.cases.models import Case
+from complaintdesk.cases.models import Case, Topic
 
 TABS = ("mine", "team", "unassigned", "overdue", "resonance")
 SORTS = {"deadline": ("resolve_by", "pk"), "-deadline": ("-resolve_by", "-pk"),
@@ -45,7 +45,11 @@ def apply_filters(qs: QuerySet, params, *, user: User) -> QuerySet:
     if status := params.get("status"):
         qs = qs.filter(status=status)
     if topic := params.get("topic"):
-        qs = qs.filter(Q(topic__code=topic) | Q(topic__parent__code=topic))
+        # The topic and its children as a list of ids (one small query): an OR across a join
+        # to the topic table made PostgreSQL count the whole register.
+        ids = list(Topic.objects.filter(Q(code=topic) | Q(parent__code=topic))
+                   .values_list("pk", flat=True))
+        qs = qs.filter(topic_id__in=ids)
     if channel := params.get("channel"):
         qs = qs.filter(channel=channel)
     if customer := params.get("customer", "").strip():

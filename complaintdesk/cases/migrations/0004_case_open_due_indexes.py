@@ -18,7 +18,8 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status", "closed"), _negated=True),
                 fields=["resolve_by", "id"],
-                include=["queue", "assignee", "status", "resonance", "clock_paused_since"],
+                include=["queue", "assignee", "status", "resonance", "clock_paused_since",
+                         "kind", "channel", "topic"],
                 name="case_open_due",
             ),
         ),
