@@ -92,6 +92,14 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.cap is not None and self.count > self.cap
 
+    def page(self, number):
+        """As Paginator.page, but a capped count never shortens a page: the rows are there."""
+        if not self.capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom:bottom + self.per_page], number, self)
+
 
 def queue_cases(user: User, params, *, now: datetime) -> tuple[QuerySet, str, str]:
     tab = params.get("tab") if params.get("tab") in TABS else "mine"
