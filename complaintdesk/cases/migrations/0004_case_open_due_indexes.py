@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("status", "closed"), _negated=True),
                 fields=["resolve_by", "id"],
                 include=["queue", "assignee", "status", "resonance", "clock_paused_since",
-                         "kind", "channel", "topic"],
+                         "kind", "channel", "topic", "warn_at", "sla_stage"],
                 name="case_open_due",
             ),
         ),
@@ -29,6 +29,14 @@ class Migration(migrations.Migration):
                 condition=models.Q(("status", "closed"), _negated=True),
                 fields=["assignee", "resolve_by", "id"],
                 name="case_open_assignee_due",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["received_at"],
+                name="case_open_received",
             ),
         ),
     ]
