@@ -18,6 +18,7 @@ def test_timeline_in_russian_uses_translated_labels_and_values(client, owner, ma
     timeline = html[html.index('id="timeline"'):]
     assert "Статус: Оценка → Решение" in timeline
     assert "Решение: Удовлетворена" in timeline
+    assert "600,00 RUB" in timeline  # the amount paid back in the Russian money format
     for raw in ("status:", "kind:", "outcome:", "on_time", "resolve_by"):
         assert raw not in timeline
 

@@ -66,8 +66,17 @@ def event_summary(event) -> str:
     """One line for the timeline from an event's before/after."""
     parts = []
     before, after = event.before or {}, event.after or {}
-    for key, raw in after.items():
+    # PostgreSQL's jsonb reorders keys: show them in one fixed, readable order.
+    order = list(EVENT_FIELDS)
+    keys = sorted(after, key=lambda k: order.index(k) if k in order else len(order))
+    for key in keys:
+        raw = after[key]
         if raw in (None, "", [], {}):
+            continue
+        if key == "currency" and after.get("amount_paid") not in (None, ""):
+            continue  # shown with the amount
+        if key == "amount_paid":
+            parts.append(f"{EVENT_FIELDS[key]}: {money(raw, after.get('currency') or '')}")
             continue
         if key == "incident" and "title" in after:
             continue  # the incident's title says it better than its id
