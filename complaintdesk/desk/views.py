@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,14 @@ from complaintdesk.cases.lifecycle import allowed_targets
 from complaintdesk.cases.models import Attachment, Case, Status, Topic
 from complaintdesk.desk import forms
 from complaintdesk.desk.common import case_action, case_for, customer_display, form_errors
-from complaintdesk.desk.queries import TABS, queue_cases, tab_counts
+from complaintdesk.desk.queries import (
+    SEARCH_COUNT_CAP,
+    TABS,
+    CappedPaginator,
+    queue_cases,
+    search_text,
+    tab_counts,
+)
 from complaintdesk.desk.sla_badges import ROW_RELATED, badge, with_pauses
 
 PAGE_SIZE = 25
@@ -46,8 +52,9 @@ def queue(request):
     permissions.require(user, "view")
     now = timezone.now()
     qs, tab, sort = queue_cases(user, request.GET, now=now)
-    page = Paginator(with_pauses(qs.select_related(*ROW_RELATED)), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    cap = SEARCH_COUNT_CAP if search_text(request.GET) else None
+    page = CappedPaginator(with_pauses(qs.select_related(*ROW_RELATED)), PAGE_SIZE,
+                           cap=cap).get_page(request.GET.get("page"))
     rows = [{"case": c, "badge": badge(c, now=now), "customer": customer_display(user, c.customer)}
             for c in page.object_list]
     topics = list(Topic.objects.select_related("parent"))

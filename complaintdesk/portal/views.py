@@ -154,7 +154,10 @@ def track(request, reference: str):
 def how_to_complain(request):
     """ISO 10002 visibility: where and how to complain, what happens, how long it takes."""
     policies = Policy.objects.filter(active=True).select_related("topic", "topic__parent")
-    channels = [label for value, label in Channel.choices if value not in (Channel.API,)]
+    # Where a customer can write to us: an API call or a regulator's referral is not a channel
+    # a customer chooses, so neither is listed.
+    channels = [label for value, label in Channel.choices
+                if value not in (Channel.API, Channel.REGULATOR)]
     return render(request, "portal/how.html", {
         "policies": sorted(policies, key=lambda p: (-p.specificity, p.pk)),
         "kinds": dict(Kind.choices), "channel_labels": dict(Channel.choices),

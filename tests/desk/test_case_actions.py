@@ -120,4 +120,4 @@ def test_timeline_lists_the_events(client, owner, make_case):
     client.force_login(owner)
     client.post(url(case, "transition"), {"to": "assessment"})
     body = client.get(url(case)).content.decode()
-    assert "Status changed" in body and "received → assessment" in body
+    assert "Status changed" in body and "Status: Received → Assessment" in body

@@ -4,8 +4,10 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts import permissions
+from complaintdesk.cases.models import Accepted, Channel, Kind, Outcome, ResonanceSource, Status
 
 register = template.Library()
 
@@ -32,19 +34,57 @@ def _readable(value):
     return value
 
 
+# The timeline speaks the reader's language: field names and coded values of an event's
+# before/after are shown with their translated labels (unknown keys keep their own name).
+EVENT_FIELDS = {
+    "status": _("Status"), "kind": _("Kind"), "topic": _("Topic"), "queue": _("Queue"),
+    "channel": _("Channel"), "assignee": _("Assignee"), "acknowledge_by": _("Acknowledge by"),
+    "resolve_by": _("Answer due"), "policy": _("SLA policy"), "outcome": _("Decision"),
+    "amount_paid": _("Amount paid back"), "currency": _("Currency"), "text": _("Text"),
+    "on_time": _("On time"), "customer_accepted": _("Customer accepted"),
+    "external_options_given": _("External options given"), "incident": _("Incident"),
+    "title": _("Title"), "source": _("Source"), "level": _("Level"),
+    "to_queue": _("To queue"),
+}
+EVENT_VALUES = {
+    "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
+    "outcome": dict(Outcome.choices), "customer_accepted": dict(Accepted.choices),
+    "source": dict(ResonanceSource.choices),
+}
+
+
+def _label(key: str, value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and key in EVENT_VALUES:
+        return EVENT_VALUES[key].get(value, value)
+    return _readable(value)
+
+
 @register.filter
 def event_summary(event) -> str:
     """One line for the timeline from an event's before/after."""
     parts = []
     before, after = event.before or {}, event.after or {}
-    for key, raw in after.items():
+    # PostgreSQL's jsonb reorders keys: show them in one fixed, readable order.
+    order = list(EVENT_FIELDS)
+    keys = sorted(after, key=lambda k: order.index(k) if k in order else len(order))
+    for key in keys:
+        raw = after[key]
         if raw in (None, "", [], {}):
             continue
-        value, old = _readable(raw), _readable(before.get(key))
-        parts.append(f"{key}: {old} → {value}" if old not in (None, "") else f"{key}: {value}")
+        if key == "currency" and after.get("amount_paid") not in (None, ""):
+            continue  # shown with the amount
+        if key == "amount_paid":
+            parts.append(f"{EVENT_FIELDS[key]}: {money(raw, after.get('currency') or '')}")
+            continue
+        if key == "incident" and "title" in after:
+            continue  # the incident's title says it better than its id
+        name = EVENT_FIELDS.get(key, key.replace("_", " "))
+        value, old = _label(key, raw), _label(key, before.get(key))
+        parts.append(f"{name}: {old} → {value}" if old not in (None, "") else f"{name}: {value}")
     if excerpt := (event.data or {}).get("excerpt"):
         parts.append(f"«{excerpt[:80]}»")
     if reason := (event.data or {}).get("reason"):
         parts.append(str(reason))
     return "; ".join(parts)
-
