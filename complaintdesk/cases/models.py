@@ -235,6 +235,18 @@ class Case(models.Model):
             models.Index(fields=["queue", "status", "resolve_by"], name="case_queue_status_due"),
             models.Index(fields=["customer", "received_at"], name="case_customer_received"),
             models.Index(fields=["kind", "received_at"], name="case_kind_received"),
+            # Closed cases are most of the table and have the earliest deadlines; the desk's
+            # lists and counts read only open ones (EXPLAIN in docs/benchmarks-ui.md).
+            models.Index(
+                fields=["resolve_by", "id"], name="case_open_due",
+                condition=~models.Q(status="closed"),
+                include=["queue", "assignee", "status", "resonance", "clock_paused_since",
+                         "kind", "channel", "topic", "warn_at", "sla_stage"],
+            ),
+            models.Index(fields=["assignee", "resolve_by", "id"], name="case_open_assignee_due",
+                         condition=~models.Q(status="closed")),
+            models.Index(fields=["received_at"], name="case_open_received",
+                         condition=~models.Q(status="closed")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -63,7 +63,7 @@ def test_a_bad_signature_is_401_problem_json_and_nothing_is_stored(source):
     assert Case.objects.count() == 0 and InboundRecord.objects.count() == 0
 
 
-@pytest.mark.parametrize("skew", [-301, 301])
+@pytest.mark.parametrize("skew", [-330, 330])  # clear of the ±300 s window on a slow machine
 def test_an_old_or_future_timestamp_is_refused_as_a_replay(source, skew):
     response = post(event(), timestamp=int(time.time()) + skew)
     assert response.status_code == 401 and "300 seconds" in response.json()["detail"]

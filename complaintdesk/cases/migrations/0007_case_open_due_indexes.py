@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_append_only_and_defaults"),
+        ("cases", "0006_outbox_purposes"),
     ]
 
     operations = [
