@@ -40,11 +40,25 @@ def sees_all_queues(user: User) -> bool:
     return user.is_superuser or user.role in (Role.ADMIN, Role.ANALYST)
 
 
+def _memberships(user: User) -> dict[int, bool]:
+    """queue id → may write; read once per user object, i.e. once per request."""
+    cached = getattr(user, "_cd_memberships", None)
+    if cached is None:
+        cached = dict(QueueMembership.objects.filter(user=user).values_list("queue_id", "can_write"))
+        user._cd_memberships = cached
+    return cached
+
+
+def forget_memberships(user: User) -> None:
+    """After changing a user's memberships within the same request or test."""
+    user.__dict__.pop("_cd_memberships", None)
+
+
 def visible_queue_ids(user: User) -> set[int] | None:
     """Queue ids the user may see; None means every queue."""
     if sees_all_queues(user):
         return None
-    return set(QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True))
+    return set(_memberships(user))
 
 
 def writable_queue_ids(user: User) -> set[int] | None:
@@ -52,9 +66,7 @@ def writable_queue_ids(user: User) -> set[int] | None:
         return None
     if user.role == Role.ANALYST:
         return set()
-    return set(
-        QueueMembership.objects.filter(user=user, can_write=True).values_list("queue_id", flat=True)
-    )
+    return {queue_id for queue_id, write in _memberships(user).items() if write}
 
 
 def cases_visible_to(user: User, queryset: QuerySet | None = None) -> QuerySet:
