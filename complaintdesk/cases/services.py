@@ -2,13 +2,14 @@
 
 import hashlib
 import json
+import mimetypes
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as PermissionDenied_
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -753,9 +754,6 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
 
 def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
     """Keep a file on the case within the size and type limits, with its SHA-256."""
-    import hashlib as _hashlib
-    import mimetypes
-
     # The type comes from the file name, not the sender's claim, which anyone can forge.
     content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -765,7 +763,7 @@ def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
         raise InvalidInput(f"{upload.name}: files of type {content_type} are not accepted")
     with transaction.atomic():
         _authorize(actor, case, "message")
-        digest = _hashlib.sha256()
+        digest = hashlib.sha256()
         for chunk in upload.chunks():
             digest.update(chunk)
         upload.seek(0)
@@ -787,7 +785,7 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> C
         permissions.require(actor, "assign")
         hidden = permissions.cases_visible_to(actor, Case.objects.filter(customer=merge)).count()
         if hidden != Case.objects.filter(customer=merge).count():
-            raise PermissionDenied_("Some of this customer's cases are in queues you cannot see.")
+            raise PermissionDenied("Some of this customer's cases are in queues you cannot see.")
     with transaction.atomic():
         keep = Customer.objects.select_for_update().get(pk=keep.pk)
         merge = Customer.objects.select_for_update().get(pk=merge.pk)
