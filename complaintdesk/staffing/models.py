@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Channel, Queue
@@ -80,7 +81,7 @@ class QueueStaffing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.queue} · {self.channel or _('all channels')}"
+        return f"{self.queue} · {self.channel or gettext('all channels')}"
 
 
 class AnsweredWait(models.Model):

@@ -41,7 +41,8 @@ class WhatIfForm(forms.Form):
     """The plan's knobs; everything travels in the URL so a what-if can be shared."""
 
     interval = forms.ChoiceField(
-        choices=[("15min", "15 min"), ("30min", "30 min"), ("60min", "60 min")],
+        choices=[("15min", gettext_lazy("15 min")), ("30min", gettext_lazy("30 min")),
+                 ("60min", gettext_lazy("60 min"))],
         label=gettext_lazy("Interval"))
     model = forms.ChoiceField(choices=QueueModel.choices, label=gettext_lazy("Model"))
     aht_seconds = forms.FloatField(min_value=10, max_value=3600, label=gettext_lazy("AHT, s"))
