@@ -80,9 +80,11 @@ def main() -> None:
                       for i, t in enumerate(texts))
     out = io.StringIO()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     call_command("triage", "classify", "--topic-model", str(topic_path),
                  stdin=io.StringIO(lines), stdout=out)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     assert len(out.getvalue().splitlines()) == len(texts)
 
     kind_load = load_seconds(
@@ -97,6 +99,10 @@ def main() -> None:
         "median_chars": median,
         "seconds": round(elapsed, 2),
         "texts_per_second": round(len(texts) / elapsed),
+        # The box is shared: CPU seconds of this process say what one free core would do.
+        "cpu_seconds": round(cpu, 2),
+        "texts_per_cpu_second": round(len(texts) / cpu),
+        "load_average": os.getloadavg()[0],
         "kind_model_load_seconds": kind_load,
         "topic_model_load_seconds": topic_load,
         "topic_model_bytes": topic_path.stat().st_size,

@@ -20,7 +20,7 @@ from complaintdesk.triage.money import Money, extract_amount
 from complaintdesk.triage.remedy import detect_remedy
 
 KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
-MODEL_VERSION = "kind-2026.11-1"
+MODEL_VERSION = "kind-2026.11-2"
 DEFAULT_REVIEW_THRESHOLD = 0.6
 # How much an amount plus a money-back request multiplies the claim probability; chosen by
 # cross-validation on the training rows only (see bench/triage_kind_eval.py).
@@ -137,18 +137,9 @@ def build_kind_pipeline(*, C: float = 2.0, char_ngrams: bool = True) -> Any:
         )
     ]
     if char_ngrams:
-        parts.append(
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    sublinear_tf=True,
-                    min_df=2,
-                    max_features=60000,
-                ),
-            )
-        )
+        from complaintdesk.triage.features import CharWordTfidf
+
+        parts.append(("char", CharWordTfidf(2, 5, min_df=2, max_features=60000)))
     classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
     return Pipeline([("features", FeatureUnion(parts)), ("classifier", classifier)])
 
