@@ -111,16 +111,21 @@ class CharWordTfidf(TransformerMixin, BaseEstimator):
         from sklearn.preprocessing import normalize
 
         columns = self._columns
-        pieces = []
+        get = self.__dict__.setdefault("_word_columns", {}).get
+        pieces: list = []
+        append = pieces.append
         indptr = [0]
-        total = 0
         for text in texts:
             for word in text.split():
-                array = columns(word)
-                if array.size:
-                    pieces.append(array)
-                    total += array.size
-            indptr.append(total)
+                array = get(word)
+                if array is None:
+                    array = columns(word)
+                append(array)
+            indptr.append(len(pieces))
+        # indptr above counts words; turn it into n-gram offsets in one vectorised step.
+        sizes = np.fromiter((a.size for a in pieces), dtype=np.int64, count=len(pieces))
+        word_ends = np.concatenate([[0], np.cumsum(sizes)])
+        indptr = word_ends[np.asarray(indptr)]
         indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
         width = len(self.vectorizer_.vocabulary_)
         matrix = sp.csr_matrix(
