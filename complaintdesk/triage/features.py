@@ -91,18 +91,14 @@ class CharWordTfidf(TransformerMixin, BaseEstimator):
         state.pop("_word_columns", None)
         return state
 
-    def _columns(self, word: str):
-        import numpy as np
-
+    def _columns(self, word: str) -> tuple[int, ...]:
         cache = self.__dict__.setdefault("_word_columns", {})
-        found = cache.get(word)
-        if found is None:
-            vocabulary = self.vectorizer_.vocabulary_
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            found = cache[word] = np.fromiter(
-                (vocabulary[g] for g in _word_grams(word, self.min_n, self.max_n)
-                 if g in vocabulary), dtype=np.int32)
+        vocabulary = self.vectorizer_.vocabulary_
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        found = cache[word] = tuple(
+            vocabulary[g] for g in _word_grams(word, self.min_n, self.max_n) if g in vocabulary
+        )
         return found
 
     def transform(self, texts):
@@ -112,24 +108,18 @@ class CharWordTfidf(TransformerMixin, BaseEstimator):
 
         columns = self._columns
         get = self.__dict__.setdefault("_word_columns", {}).get
-        pieces: list = []
-        append = pieces.append
+        indices: list[int] = []
+        extend = indices.extend
         indptr = [0]
         for text in texts:
             for word in text.split():
-                array = get(word)
-                if array is None:
-                    array = columns(word)
-                append(array)
-            indptr.append(len(pieces))
-        # indptr above counts words; turn it into n-gram offsets in one vectorised step.
-        sizes = np.fromiter((a.size for a in pieces), dtype=np.int64, count=len(pieces))
-        word_ends = np.concatenate([[0], np.cumsum(sizes)])
-        indptr = word_ends[np.asarray(indptr)]
-        indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+                found = get(word)
+                extend(found if found is not None else columns(word))
+            indptr.append(len(indices))
         width = len(self.vectorizer_.vocabulary_)
         matrix = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float64), indices, np.asarray(indptr)),
+            (np.ones(len(indices), dtype=np.float64), np.array(indices, dtype=np.int32),
+             np.array(indptr, dtype=np.int64)),
             shape=(len(indptr) - 1, width),
         )
         matrix.sum_duplicates()
