@@ -180,3 +180,23 @@ def test_explanation_fragment_shows_the_decision_and_escapes_text(queues):
     assert "<b>" not in html and "kind-x&lt;y&gt;" in html
     assert 'data-needs-review="1"' in html and 'data-repeat="1"' in html
     assert "500 RUB" in html and "asks for money back" in html and "42%" in html
+
+
+def test_admin_lists_models_with_cv_figures_and_activates_the_chosen_one(queues, client):
+    from complaintdesk.accounts.models import User
+
+    root = User.objects.create_superuser(username="root", password="pw-root-123",
+                                         email="root@example.com")
+    client.force_login(root)
+    admin_client = client
+    first = TriageModel.register_topic_model(
+        tiny_model("t", "v1"), activate=True,
+        metrics={"model": {"macro_f1": 0.9}, "baseline_tfidf_linearsvc": {"macro_f1": 0.8}})
+    second = TriageModel.register_topic_model(tiny_model("t", "v2"))
+    page = admin_client.get("/admin/triage/triagemodel/")
+    assert page.status_code == 200 and b"0.9" in page.content and b"v2" in page.content
+    admin_client.post("/admin/triage/triagemodel/", {
+        "action": "make_active", "_selected_action": [second.pk]})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.active and not first.active
