@@ -200,3 +200,11 @@ def test_admin_lists_models_with_cv_figures_and_activates_the_chosen_one(queues,
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.active and not first.active
+
+
+def test_explanation_fragment_shows_a_structured_repeat_key_too(queues):
+    case, _ = services.create_case(data=case_data(text="Где мои деньги?"), actor=None)
+    event = SimpleNamespace(at=None, after={}, data={"repeat_of": "CD-2026-000009",
+                                                     "explanation": []})
+    html = render_to_string("triage/explanation.html", {"case": case, "event": event})
+    assert 'data-repeat="1"' in html and "CD-2026-000009" in html

@@ -32,6 +32,9 @@ def triage_explanation(event) -> dict:
             parts["topic"] = text.removeprefix(TOPIC_PREFIX)
         else:
             parts["phrases"].append(text.strip("\"'"))
+    if parts["repeat"] is None and data.get("repeat_of"):
+        # A structured key, if the event writer records one.
+        parts["repeat"] = f"similar to {data['repeat_of']}"
     return parts
 
 
