@@ -19,8 +19,13 @@ KIND_LABELS_PATH = DATA_DIR / "kind_labels.csv"
 KIND_EXAMPLES_PATH = DATA_DIR / "kind_examples.csv"
 MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
 
-# Which share of labelled real rows is held out for the honest test figure; fixed by row id.
+# Which share of labelled real rows is held out for the honest test figure. The split is
+# stratified by kind: each kind holds out TEST_SHARE_PERCENT of its rows, but at least
+# MIN_TEST_PER_KIND (at most half of the kind) so rare kinds are measured on enough rows.
+# Which rows go is fixed by a hash of the normalised text, so duplicates share a side and the
+# split never depends on any model's output.
 TEST_SHARE_PERCENT = 25
+MIN_TEST_PER_KIND = 20
 
 SOURCES = {
     "myfin": ("myfin_bank_reviews_ru.xlsx", "id", "review_text", "ru"),
@@ -56,12 +61,6 @@ def shared_data_dir() -> Path | None:
         return Path(configured) if configured and Path(configured).is_dir() else None
     candidate = Path(__file__).resolve().parents[2].parent / "shared" / "data"
     return candidate if candidate.is_dir() else None
-
-
-def is_test_row(source: str, row_id: int) -> bool:
-    """True for the rows kept out of training and tuning, chosen by a hash of the row id."""
-    digest = hashlib.sha1(f"{source}:{row_id}".encode()).hexdigest()
-    return int(digest, 16) % 100 < TEST_SHARE_PERCENT
 
 
 @lru_cache(maxsize=8)
@@ -100,18 +99,38 @@ def read_kind_examples() -> list[LabelledText]:
         ]
 
 
+def _text_key(text: str) -> str:
+    normalised = " ".join(text.lower().split())
+    return hashlib.sha1(normalised.encode()).hexdigest()
+
+
+def _test_keys(rows: list[LabelledText]) -> set[str]:
+    """Text hashes of the held-out rows: per kind, the lowest hashes up to the kind's quota."""
+    by_kind: dict[str, list[str]] = {}
+    for row in rows:
+        by_kind.setdefault(row.label, []).append(_text_key(row.text))
+    chosen: set[str] = set()
+    for keys in by_kind.values():
+        unique = sorted(set(keys))
+        quota = max(-(-len(unique) * TEST_SHARE_PERCENT // 100),
+                    min(MIN_TEST_PER_KIND, len(unique) // 2))
+        chosen.update(unique[:quota])
+    return chosen
+
+
 def labelled_real_rows(*, split: str) -> list[LabelledText]:
     """Labelled shared rows of one split ('train', 'test' or 'all'); empty without the data."""
     rows: list[LabelledText] = []
     for source, row_id, kind in read_kind_labels():
-        in_test = is_test_row(source, row_id)
-        if (split == "train" and in_test) or (split == "test" and not in_test):
-            continue
         texts = load_source_texts(source)
         if texts is None or row_id not in texts:
             continue
         rows.append(LabelledText(source, row_id, texts[row_id], kind, SOURCES[source][3]))
-    return rows
+    if split == "all":
+        return rows
+    test_keys = _test_keys(rows)
+    want_test = split == "test"
+    return [row for row in rows if (_text_key(row.text) in test_keys) == want_test]
 
 
 def read_table(path: str | Path, *, columns: Iterable[str]) -> dict[str, list[object]]:

@@ -42,6 +42,9 @@ class TriageResult:
     model_version: str
     kind_probabilities: dict[str, float] = field(default_factory=dict)
     is_repeat: bool | None = None
+    # Index (in the history given) of the previous text this one repeats, when it does.
+    repeat_index: int | None = None
+    repeat_of: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: the amount as a string so no precision is lost."""
@@ -60,6 +63,7 @@ class TriageResult:
             "model_version": self.model_version,
             "kind_probabilities": self.kind_probabilities,
             "is_repeat": self.is_repeat,
+            "repeat_of": self.repeat_of,
         }
 
 
@@ -123,7 +127,8 @@ def classify(
         rouble_currency=rouble_currency,
     )[0]
     if customer_history is not None:
-        result.is_repeat = is_repeat(text, customer_history, now=now)
+        result.repeat_index = find_repeat(text, customer_history, now=now)
+        result.is_repeat = result.repeat_index is not None
     return result
 
 
@@ -150,6 +155,28 @@ def _as_datetime(moment: date | datetime) -> datetime:
     return datetime(moment.year, moment.month, moment.day)
 
 
+def find_repeat(
+    text: str,
+    previous_texts_with_dates: Iterable[tuple[str, date | datetime]],
+    *,
+    days: int = 30,
+    threshold: float = DEFAULT_REPEAT_THRESHOLD,
+    now: date | datetime | None = None,
+) -> int | None:
+    """Index of the most similar previous text within ``days`` days, if similar enough."""
+    reference = _as_datetime(now) if now is not None else datetime.now()
+    window_start = reference - timedelta(days=days)
+    best: tuple[float, int] | None = None
+    for index, (previous_text, sent_at) in enumerate(previous_texts_with_dates):
+        moment = _as_datetime(sent_at)
+        if not window_start <= moment <= reference:
+            continue
+        similarity = text_similarity(text, previous_text)
+        if similarity >= threshold and (best is None or similarity > best[0]):
+            best = (similarity, index)
+    return None if best is None else best[1]
+
+
 def is_repeat(
     text: str,
     previous_texts_with_dates: Iterable[tuple[str, date | datetime]],
@@ -159,12 +186,7 @@ def is_repeat(
     now: date | datetime | None = None,
 ) -> bool:
     """True when the same customer sent a similar text within the last ``days`` days."""
-    reference = _as_datetime(now) if now is not None else datetime.now()
-    window_start = reference - timedelta(days=days)
-    for previous_text, sent_at in previous_texts_with_dates:
-        moment = _as_datetime(sent_at)
-        if not window_start <= moment <= reference:
-            continue
-        if text_similarity(text, previous_text) >= threshold:
-            return True
-    return False
+    return (
+        find_repeat(text, previous_texts_with_dates, days=days, threshold=threshold, now=now)
+        is not None
+    )

@@ -84,11 +84,19 @@ _PATTERNS: dict[str, list[str]] = {
 # Patterns are matched against the lower-cased text (much faster than IGNORECASE on Unicode);
 # phrases are then cut from the original text by position.
 # One pass over the text for all categories: a named group per category.
+# Every pattern starts with a word boundary; testing it once, before the alternation, lets the
+# engine skip mid-word positions at once (about 3x faster on real texts, same matches).
+assert all(p.startswith(_B) for ps in _PATTERNS.values() for p in ps)
 _COMPILED = re.compile(
-    "|".join(
-        f"(?P<{category}>" + "|".join(f"(?:{pattern.lower()})" for pattern in patterns) + ")"
+    _B
+    + "(?:"
+    + "|".join(
+        f"(?P<{category}>"
+        + "|".join(f"(?:{pattern.removeprefix(_B).lower()})" for pattern in patterns)
+        + ")"
         for category, patterns in _PATTERNS.items()
     )
+    + ")"
 )
 
 

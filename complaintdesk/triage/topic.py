@@ -52,6 +52,8 @@ def build_topic_pipeline(
     from sklearn.preprocessing import FunctionTransformer
     from sklearn.svm import LinearSVC
 
+    from complaintdesk.triage.features import CharWordTfidf
+
     small = n_samples is not None and n_samples < 200
     min_df = 1 if small else 2
     features = FeatureUnion(
@@ -66,16 +68,7 @@ def build_topic_pipeline(
                     max_features=80000,
                 ),
             ),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    sublinear_tf=True,
-                    min_df=min_df,
-                    max_features=80000,
-                ),
-            ),
+            ("char", CharWordTfidf(2, 5, min_df=min_df, max_features=80000)),
         ]
     )
     classifier: Any

@@ -66,7 +66,8 @@ def test_train_saves_a_model_that_classify_can_use(tmp_path: Path) -> None:
     write_csv(data)
     out = io.StringIO()
     call_command("triage", "train", "--input", str(data), "--text-col", "text",
-                 "--label-col", "label", "--name", "bank", "--out", str(tmp_path), stdout=out)
+                 "--label-col", "label", "--name", "bank", "--out", str(tmp_path), "--no-register",
+                 stdout=out)
     saved = json.loads(out.getvalue())
     assert Path(saved["saved"]).exists() and (tmp_path / "bank.json").exists()
     results = run_classify('{"id": 1, "text": "приложение снова не работает"}',
@@ -102,3 +103,18 @@ def test_eval_rejects_a_missing_column(tmp_path: Path) -> None:
     write_csv(data)
     with pytest.raises(CommandError, match="nope"):
         call_command("triage", "eval", str(data), "--text-col", "nope", "--label-col", "label")
+
+
+@pytest.mark.django_db
+def test_train_from_a_file_registers_a_version_with_cv_metrics(tmp_path: Path) -> None:
+    from complaintdesk.triage.models import TriageModel
+
+    data = tmp_path / "data.csv"
+    write_csv(data)
+    out = io.StringIO()
+    call_command("triage", "train", "--input", str(data), "--text-col", "text",
+                 "--label-col", "label", "--name", "bank", "--folds", "3", stdout=out)
+    row = TriageModel.objects.get(pk=json.loads(out.getvalue())["registry_id"])
+    assert row.name == "bank" and not row.active and row.source == str(data)
+    assert row.metrics["baseline_tfidf_linearsvc"]["n"] == 6
+    assert row.load().predict(["приложение не работает"])[0].topic == "app"

@@ -56,7 +56,8 @@ def test_explanation_names_the_phrases_and_signals_behind_a_claim(kind_model: Ki
     joined = " ".join(prediction.explanation)
     assert prediction.kind == "claim"
     assert "signal: asks for money back" in joined
-    assert "rule: amount + money-back" in joined
+    # The rule line appears whenever the model uses the amount+money-back boost at all.
+    assert ("rule: amount + money-back" in joined) == (kind_model.claim_boost != 1.0)
 
 
 def test_model_trains_from_written_examples_alone_when_shared_data_is_absent() -> None:
@@ -84,3 +85,18 @@ def test_test_split_is_fixed_by_row_id_and_disjoint_from_training() -> None:
     train = {(r.source, r.row_id) for r in labelled_real_rows(split="train")}
     test = {(r.source, r.row_id) for r in labelled_real_rows(split="test")}
     assert train and test and not train & test
+
+
+def test_the_product_definition_examples_keep_their_kind(kind_model: KindModel) -> None:
+    """PRODUCT.md's own examples: a tuning that moves these is rejected whatever it scores."""
+    examples = {
+        "The courier brought the groceries in paper bags; they tore.": "complaint",
+        "I waited 20 minutes for an operator": "complaint",
+        "Курьер привёз продукты в бумажных пакетах, они порвались, упаковывайте аккуратнее":
+            "complaint",
+        "The bottle broke, refund me its price": "claim",
+        "Бутылка разбилась, верните её стоимость": "claim",
+        "The ATM took my cash but did not credit my account, my loan is due tomorrow": "claim",
+    }
+    predicted = [p.kind for p in kind_model.predict(list(examples), explain=False)]
+    assert predicted == list(examples.values())

@@ -32,12 +32,30 @@ class Command(BaseCommand):
         evaluate.add_argument("--folds", type=int, default=5)
         evaluate.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-        train = actions.add_parser("train", help="train and save a topic model")
-        train.add_argument("--input", required=True, help="CSV or XLSX file")
-        train.add_argument("--text-col", required=True)
-        train.add_argument("--label-col", required=True)
-        train.add_argument("--name", required=True, help="model name (file stem)")
-        train.add_argument("--out", required=True, help="output folder")
+        train = actions.add_parser(
+            "train", help="train a topic model (from a file or the case database) and register it"
+        )
+        source = train.add_mutually_exclusive_group(required=True)
+        source.add_argument("--input", help="CSV or XLSX file")
+        source.add_argument("--from-db", action="store_true",
+                            help="cases with a topic; persons' corrections override labels")
+        train.add_argument("--text-col")
+        train.add_argument("--label-col")
+        train.add_argument("--name", help="model name (default: 'topics')")
+        train.add_argument("--out", help="also write NAME.joblib/NAME.json into this folder")
+        train.add_argument("--min-per-class", type=int, default=20,
+                           help="topics with fewer labelled cases are left out (--from-db)")
+        train.add_argument("--folds", type=int, default=5)
+        train.add_argument("--activate", action="store_true", help="make it the active model")
+        train.add_argument("--store-in-db", action="store_true",
+                           help="keep the artefact bytes in the database, not under MEDIA_ROOT")
+        train.add_argument("--no-register", action="store_true",
+                           help="file mode only: save files, do not touch the database")
+
+        corrections = actions.add_parser(
+            "corrections", help="persons' corrections of kind/topic as training data"
+        )
+        corrections.add_argument("--export", required=True, help="CSV file to write")
 
         classify = actions.add_parser("classify", help="classify JSON lines {id, text}")
         classify.add_argument("--input", help="JSON-lines file (default: stdin)")
@@ -53,6 +71,8 @@ class Command(BaseCommand):
             self._evaluate(options)
         elif action == "train":
             self._train(options)
+        elif action == "corrections":
+            self._corrections(options)
         else:
             self._classify(options)
 
@@ -97,18 +117,72 @@ class Command(BaseCommand):
             self.stdout.write(f"{label[:27]:28}" + "".join(f"{value:>8}" for value in row))
 
     def _train(self, options: dict[str, Any]) -> None:
-        from complaintdesk.triage.topic import TopicModel
+        from complaintdesk.triage.training import (
+            drop_small_classes,
+            topic_training_rows,
+            train_and_register,
+        )
 
-        texts, labels = self._read(options["input"], options["text_col"], options["label_col"])
-        model = TopicModel.train(
-            texts, labels, name=options["name"], extra_metadata={"source": options["input"]}
-        )
-        path = model.save(options["out"])
-        self.stdout.write(
-            json.dumps({"saved": str(path), "version": model.version,
-                        "labels": model.metadata["labels"], "n_samples": len(texts)},
-                       ensure_ascii=False)
-        )
+        name = options.get("name") or "topics"
+        stats: dict[str, Any] = {}
+        if options.get("from_db"):
+            texts, labels, stats = topic_training_rows()
+            texts, labels, dropped = drop_small_classes(texts, labels, options["min_per_class"])
+            stats["dropped_topics"] = dropped
+            source = "database"
+            if len(set(labels)) < 2:
+                raise CommandError(
+                    f"need at least two topics with >= {options['min_per_class']} labelled cases"
+                    f" (found {len(set(labels))}; left out: {dropped})"
+                )
+        else:
+            if not options.get("text_col") or not options.get("label_col"):
+                raise CommandError("--input needs --text-col and --label-col")
+            texts, labels = self._read(options["input"], options["text_col"], options["label_col"])
+            source = options["input"]
+        if options.get("no_register"):
+            if not options.get("out"):
+                raise CommandError("--no-register needs --out")
+            from complaintdesk.triage.topic import TopicModel
+
+            model = TopicModel.train(texts, labels, name=name, extra_metadata={"source": source})
+            row = None
+        else:
+            row, model = train_and_register(
+                texts, labels, name=name, source=source, folds=options["folds"],
+                activate=options["activate"], store_bytes=options["store_in_db"],
+                extra_metadata={"training": stats} if stats else None,
+            )
+        report: dict[str, Any] = {
+            "version": model.version, "labels": model.metadata["labels"], "n_samples": len(texts),
+        }
+        if options.get("out"):
+            report["saved"] = str(model.save(options["out"]))
+        if row is not None:
+            report.update(
+                registry_id=row.pk, active=row.active,
+                artefact=row.artefact_path or "(in database)",
+                macro_f1=row.metrics.get("model", {}).get("macro_f1"),
+                baseline_macro_f1=row.metrics.get("baseline_tfidf_linearsvc", {}).get("macro_f1"),
+            )
+        if stats:
+            report["training"] = stats
+        self.stdout.write(json.dumps(report, ensure_ascii=False))
+
+    def _corrections(self, options: dict[str, Any]) -> None:
+        import csv
+
+        from complaintdesk.triage.training import person_corrections
+
+        rows = person_corrections()
+        with open(options["export"], "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["reference", "field", "before", "after", "corrected_at",
+                             "corrected_by", "text"])
+            for row in rows:
+                writer.writerow([row.reference, row.field, row.before or "", row.after or "",
+                                 row.at.isoformat(), row.by, row.text])
+        self.stdout.write(json.dumps({"exported": len(rows), "file": options["export"]}))
 
     def _classify(self, options: dict[str, Any]) -> None:
         from complaintdesk.triage.kind import DEFAULT_REVIEW_THRESHOLD
