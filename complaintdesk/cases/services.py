@@ -405,7 +405,8 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
         }, model_version=triage.model_version, confidence=triage.kind_confidence,
             needs_review=triage.needs_review, explanation=triage.explanation,
             probabilities=triage.kind_probabilities,
-            signals=[s.as_dict() for s in triage.resonance], by="model"))
+            signals=[s.as_dict() for s in triage.resonance], repeat_of=triage.repeat_of,
+            by="model"))
     if resonance:
         events.append(new_event(case, EventType.RESONANCE, actor=actor,
                                 after={"source": data.resonance_source}))
