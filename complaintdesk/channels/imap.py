@@ -192,22 +192,35 @@ def may_continue(case: Case, sender: str) -> bool:
 # ---------------------------------------------------------------- one mail
 
 
-def handle_mail(
-    raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = ""
-) -> inbound.Received:
-    """Process one raw RFC 5322 mail (from IMAP, or piped in by an MTA)."""
+@dataclass
+class Prepared:
+    """A parsed mail and what to do with it: skip (seen before), ignore (screened) or receive."""
+
+    key: str
+    duplicate: inbound.Received | None = None
+    ignore: tuple[str, dict] | None = None
+    incoming: inbound.Incoming | None = None
+
+
+def prepare_mail(
+    raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = "",
+    seen: dict[str, InboundRecord] | None = None,
+) -> Prepared:
+    """Parse, screen and thread one mail without writing anything. `seen` (key → record) is
+    the batch's answer to "processed before?"; without it one query asks."""
     msg, mail = parse(raw)
-    key = mail.message_id or fallback_key
+    key = (mail.message_id or fallback_key)[:400]
     if not key:
         raise ValueError("a mail without Message-ID needs a fallback key (mailbox+uid)")
-    found = inbound.already(CHANNEL, key)
+    found = seen.get(key) if seen is not None else inbound.already(CHANNEL, key)
     if found is not None:
-        return inbound.Received(outcome=found.outcome, case=found.case, duplicate=True)
+        return Prepared(key, duplicate=inbound.Received(outcome=found.outcome, case=found.case,
+                                                        duplicate=True))
     verdict = screen(msg, mail, mailbox)
     if verdict is not None:
         log.info("mail %s from %s ignored: %s", key, mail.from_addr, verdict)
-        return inbound.ignore(channel=CHANNEL, key=key, outcome=verdict,
-                              detail={"from": mail.from_addr, "subject": mail.subject[:200]})
+        return Prepared(key, ignore=(verdict, {"from": mail.from_addr,
+                                               "subject": mail.subject[:200]}))
     customer = Customer.objects.filter(email=mail.from_addr).order_by("pk").first()
     case = find_thread(mail, customer)
     detail = {"mailbox": mailbox.pk if mailbox else None, "subject": mail.subject[:200]}
@@ -216,7 +229,7 @@ def handle_mail(
         case = None
     text = strip_quoted(mail.text) if case is not None else mail.text
     to = [normalise_email(a) for _, a in getaddresses(msg.get_all("To", []) or [])]
-    return inbound.receive(inbound.Incoming(
+    return Prepared(key, incoming=inbound.Incoming(
         channel=CHANNEL, key=key, case_channel=Channel.EMAIL,
         text=text or mail.subject, subject=mail.subject, reply_address=mail.from_addr,
         customer_name=mail.from_name, customer_email=mail.from_addr,
@@ -225,6 +238,43 @@ def handle_mail(
         link_meta={"mailbox": mailbox.pk} if mailbox else {},
         detail={**detail, "to": to[:5]},
     ))
+
+
+def apply(prepared: Prepared) -> inbound.Received:
+    """Write what `prepare_mail` decided (its own transaction, exactly once per key)."""
+    if prepared.duplicate is not None:
+        return prepared.duplicate
+    if prepared.ignore is not None:
+        outcome, detail = prepared.ignore
+        return inbound.ignore(channel=CHANNEL, key=prepared.key, outcome=outcome, detail=detail)
+    assert prepared.incoming is not None
+    return inbound.receive(prepared.incoming)
+
+
+def handle_mail(
+    raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = ""
+) -> inbound.Received:
+    """Process one raw RFC 5322 mail (from IMAP, or piped in by an MTA)."""
+    return apply(prepare_mail(raw, mailbox=mailbox, fallback_key=fallback_key))
+
+
+def triage_batch(batch: list[Prepared]) -> None:
+    """One model run for the new cases of a batch (several times faster than one per mail)."""
+    if not settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
+        return
+    fresh = [p.incoming for p in batch
+             if p.incoming is not None and p.incoming.continue_case is None]
+    if len(fresh) < 2:
+        return
+    from complaintdesk.triage.service import triage_many
+
+    try:
+        results = triage_many([item.text.strip() or "(empty message)" for item in fresh])
+    except Exception:  # triage is a help, never a reason to lose mail: per-case triage then
+        log.exception("batch triage failed; triaging one by one")
+        return
+    for item, result in zip(fresh, results, strict=True):
+        item.triage = result
 
 
 # ---------------------------------------------------------------- polling
@@ -261,9 +311,36 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+
+
+def fetch_many(conn: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
+    """One UID FETCH for many mails (BODY.PEEK: they stay unseen); uid → raw mail."""
+    typ, data = conn.uid("FETCH", ",".join(str(u) for u in uids), "(UID BODY.PEEK[])")
+    if typ != "OK":
+        raise imaplib.IMAP4.error(f"UID FETCH failed: {data!r}")
+    out: dict[int, bytes] = {}
+    for part in data or []:
+        if isinstance(part, tuple) and (m := _FETCH_UID.search(part[0])):
+            out[int(m.group(1))] = part[1]
+    return out
+
+
+def _search(conn: imaplib.IMAP4, criteria: str) -> set[int]:
+    typ, data = conn.uid("SEARCH", None, criteria)
+    return {int(u) for u in (data[0] or b"").split()} if typ == "OK" and data else set()
+
+
 def poll_mailbox(
-    mailbox: Mailbox, *, limit: int = 200, report: PollReport | None = None
+    mailbox: Mailbox, *, limit: int = 500, batch_size: int = 100,
+    report: PollReport | None = None,
 ) -> PollReport:
+    """New mail of one mailbox, `batch_size` mails per IMAP FETCH and per triage run.
+
+    Per batch: FETCH (peek) → skip keys already recorded (one query) → per mail, record +
+    case/message in one transaction → STORE \\Seen for the batch. Killed anywhere, the next
+    poll re-fetches the unseen mails and skips the recorded ones: nothing lost, nothing twice.
+    """
     report = report or PollReport()
     conn = connect(mailbox)
     try:
@@ -272,45 +349,66 @@ def poll_mailbox(
             raise imaplib.IMAP4.error(f"cannot select folder {mailbox.folder!r}")
         uidvalidity = (conn.response("UIDVALIDITY")[1] or [b"0"])[0]
         uidvalidity = uidvalidity.decode() if isinstance(uidvalidity, bytes) else str(uidvalidity)
+        uidnext = (conn.response("UIDNEXT")[1] or [None])[0]
         # Unseen mail, and anything above the last UID we processed: a person reading the
         # mailbox in a mail client (which marks it seen) must not hide it from us.
         state = f"imap:{mailbox.pk}:{uidvalidity}"
         water = int(ChannelState.objects.filter(name=state).values_list("value", flat=True)
                     .first() or 0)
-        criteria = f"(OR UNSEEN UID {water + 1}:*)" if water else "UNSEEN"
-        typ, data = conn.uid("SEARCH", None, criteria)
-        uids = sorted({int(u) for u in (data[0] or b"").split()}) if typ == "OK" and data else []
-        batch = [str(u).encode() for u in uids[:limit]]
-        if len(uids) <= limit:
-            uidnext = (conn.response("UIDNEXT")[1] or [None])[0]
-            if uidnext and int(uidnext) - 1 > water:
-                water = int(uidnext) - 1
+        uids = _search(conn, "UNSEEN")
+        if water:
+            # "N:*" always matches the highest UID, even below N: keep only what is above.
+            uids |= {u for u in _search(conn, f"UID {water + 1}:*") if u > water}
+        uids = sorted(uids)
+        todo = uids[:limit]
+        if len(uids) <= limit and uidnext and int(uidnext) - 1 > water:
+            water = int(uidnext) - 1
         lowest_failed = None
-        for uid in batch:
-            typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((p[1] for p in fetched or [] if isinstance(p, tuple)), None)
-            if typ != "OK" or raw is None:
-                report.errors.append(f"{mailbox.name}: cannot fetch uid {uid!r}")
-                continue
-            fallback = f"{mailbox.pk}:{uidvalidity}:{uid.decode()}"
-            try:
-                result = handle_mail(raw, mailbox=mailbox, fallback_key=fallback)
-            except Exception as exc:  # one bad mail must not stop the mailbox
-                log.exception("mailbox %s uid %s failed", mailbox.name, uid)
-                report.errors.append(f"{mailbox.name} uid {uid.decode()}: {exc}")
-                lowest_failed = lowest_failed or int(uid)
-                continue
-            if result.duplicate:
-                report.skipped += 1
-            elif result.outcome == InboundRecord.Outcome.CREATED:
-                report.created += 1
-            elif result.outcome == InboundRecord.Outcome.CONTINUED:
-                report.continued += 1
-            else:
-                report.ignored += 1
-            # Only now, with the record committed, is the mail marked as read.
-            conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-            water = max(water, int(uid))
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start:start + batch_size]
+            raws = fetch_many(conn, chunk)
+            prepared: list[tuple[int, Prepared]] = []
+            keys = {uid: f"{mailbox.pk}:{uidvalidity}:{uid}" for uid in chunk if uid in raws}
+            for uid in chunk:
+                if uid not in raws:
+                    report.errors.append(f"{mailbox.name}: cannot fetch uid {uid}")
+                    lowest_failed = lowest_failed or uid
+            # Which of these were processed before (a worker killed before STORE \\Seen)?
+            seen = {r.key: r for r in InboundRecord.objects.filter(
+                channel=CHANNEL, key__in=_batch_keys(raws, keys)).select_related("case")}
+            for uid in chunk:
+                if uid not in raws:
+                    continue
+                try:
+                    prepared.append((uid, prepare_mail(raws[uid], mailbox=mailbox,
+                                                       fallback_key=keys[uid], seen=seen)))
+                except Exception as exc:  # one bad mail must not stop the mailbox
+                    log.exception("mailbox %s uid %s failed", mailbox.name, uid)
+                    report.errors.append(f"{mailbox.name} uid {uid}: {exc}")
+                    lowest_failed = lowest_failed or uid
+            triage_batch([p for _, p in prepared])
+            done = []
+            for uid, item in prepared:
+                try:
+                    result = apply(item)
+                except Exception as exc:
+                    log.exception("mailbox %s uid %s failed", mailbox.name, uid)
+                    report.errors.append(f"{mailbox.name} uid {uid}: {exc}")
+                    lowest_failed = lowest_failed or uid
+                    continue
+                if result.duplicate:
+                    report.skipped += 1
+                elif result.outcome == InboundRecord.Outcome.CREATED:
+                    report.created += 1
+                elif result.outcome == InboundRecord.Outcome.CONTINUED:
+                    report.continued += 1
+                else:
+                    report.ignored += 1
+                done.append(uid)
+            # Only now, with the records committed, are the mails marked as read.
+            if done:
+                conn.uid("STORE", ",".join(map(str, done)), "+FLAGS.SILENT", "(\\Seen)")
+                water = max(water, max(done))
         if lowest_failed:  # try it again next time, even if someone marks it seen meanwhile
             water = min(water, lowest_failed - 1)
         ChannelState.objects.update_or_create(name=state, defaults={"value": str(water)})
@@ -322,7 +420,21 @@ def poll_mailbox(
     return report
 
 
-def poll_mailboxes(*, limit_per_mailbox: int = 200) -> PollReport:
+_MSGID_HEADER = re.compile(rb"^Message-ID:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+
+
+def _batch_keys(raws: dict[int, bytes], fallbacks: dict[int, str]) -> list[str]:
+    """The InboundRecord keys of a batch, read cheaply from the headers (a superset is fine)."""
+    keys = []
+    for uid, raw in raws.items():
+        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        m = _MSGID_HEADER.search(head)
+        ids = MSGID_RE.findall(m.group(1).decode("ascii", "replace")) if m else []
+        keys.append(ids[0][:400] if ids else fallbacks[uid])
+    return keys
+
+
+def poll_mailboxes(*, limit_per_mailbox: int = 500) -> PollReport:
     """One pass over every active mailbox; call it from the worker pass."""
     report = PollReport()
     for mailbox in Mailbox.objects.filter(active=True).select_related("queue").order_by("pk"):

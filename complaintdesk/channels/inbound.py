@@ -53,6 +53,7 @@ class Incoming:
     files: list[IncomingFile] = field(default_factory=list)
     link_meta: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
+    triage: object = None  # a precomputed TriageResult (batch ingest: triage_many)
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _receive(item: Incoming) -> Received:
                 language=item.language, queue=item.queue.code if item.queue else "",
                 source=f"channel:{item.channel}", extra=extra,
             ),
-            actor=None, notify=False,
+            actor=None, notify=False, triage=item.triage,
         )
         message = None
         outcome = InboundRecord.Outcome.CREATED
