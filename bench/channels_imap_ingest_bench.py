@@ -59,11 +59,11 @@ def generate(n: int, domain: str = "bench.example") -> list[bytes]:
         mid = f"<bench-{i}@{domain}>"
         msg["Message-ID"] = mid
         if i % 10 == 9 and ids:  # a reply in an earlier customer's thread
-            j = rng.randrange(len(ids))
+            parent, j = ids[rng.randrange(len(ids))]
             msg.replace_header("From", f"Customer {j} <customer{j}@{domain}>")
             msg["Subject"] = "Re: my complaint"
-            msg["In-Reply-To"] = ids[j]
-            msg["References"] = ids[j]
+            msg["In-Reply-To"] = parent
+            msg["References"] = parent
             msg.set_content("Any news? I am still waiting.\n\nOn Monday you wrote:\n> hello")
         elif i % 100 == 42:  # an out-of-office answer: screened, not a case
             msg["Subject"] = "Out of office"
@@ -72,7 +72,7 @@ def generate(n: int, domain: str = "bench.example") -> list[bytes]:
         else:
             msg["Subject"] = f"Complaint {i}"
             msg.set_content(rng.choice(TEXTS).format(n=1000 + i))
-            ids.append(mid)
+            ids.append((mid, i))
         mails.append(msg.as_bytes())
     return mails
 

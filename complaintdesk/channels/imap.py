@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from complaintdesk.cases.models import Case, Channel, Customer, Outbox
 from complaintdesk.cases.services import normalise_email
-from complaintdesk.channels import inbound
+from complaintdesk.channels import conf, inbound
 from complaintdesk.channels.base import our_domain
 from complaintdesk.channels.models import ChannelState, InboundRecord, Mailbox
 from complaintdesk.channels.text import html_to_text
@@ -193,34 +193,43 @@ def may_continue(case: Case, sender: str) -> bool:
 
 
 @dataclass
-class Prepared:
-    """A parsed mail and what to do with it: skip (seen before), ignore (screened) or receive."""
+class Screened:
+    """A parsed mail and the verdict that needs no database: seen before, or screened out."""
 
     key: str
+    msg: EmailMessage
+    mail: ParsedMail
     duplicate: inbound.Received | None = None
-    ignore: tuple[str, dict] | None = None
-    incoming: inbound.Incoming | None = None
+    ignore: str | None = None
+    triage: object = None
 
 
-def prepare_mail(
+def screen_mail(
     raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = "",
     seen: dict[str, InboundRecord] | None = None,
-) -> Prepared:
-    """Parse, screen and thread one mail without writing anything. `seen` (key → record) is
-    the batch's answer to "processed before?"; without it one query asks."""
+) -> Screened:
+    """Parse and screen one mail without writing. `seen` (key → record) is the batch's answer
+    to "processed before?"; without it one query asks."""
     msg, mail = parse(raw)
     key = (mail.message_id or fallback_key)[:400]
     if not key:
         raise ValueError("a mail without Message-ID needs a fallback key (mailbox+uid)")
     found = seen.get(key) if seen is not None else inbound.already(CHANNEL, key)
     if found is not None:
-        return Prepared(key, duplicate=inbound.Received(outcome=found.outcome, case=found.case,
-                                                        duplicate=True))
-    verdict = screen(msg, mail, mailbox)
-    if verdict is not None:
-        log.info("mail %s from %s ignored: %s", key, mail.from_addr, verdict)
-        return Prepared(key, ignore=(verdict, {"from": mail.from_addr,
-                                               "subject": mail.subject[:200]}))
+        return Screened(key, msg, mail, duplicate=inbound.Received(
+            outcome=found.outcome, case=found.case, duplicate=True))
+    return Screened(key, msg, mail, ignore=screen(msg, mail, mailbox))
+
+
+def take(item: Screened, *, mailbox: Mailbox | None, checked: bool = False) -> inbound.Received:
+    """Thread and record one screened mail: its own transaction, exactly once per key."""
+    if item.duplicate is not None:
+        return item.duplicate
+    mail = item.mail
+    if item.ignore is not None:
+        log.info("mail %s from %s ignored: %s", item.key, mail.from_addr, item.ignore)
+        return inbound.ignore(channel=CHANNEL, key=item.key, outcome=item.ignore,
+                              detail={"from": mail.from_addr, "subject": mail.subject[:200]})
     customer = Customer.objects.filter(email=mail.from_addr).order_by("pk").first()
     case = find_thread(mail, customer)
     detail = {"mailbox": mailbox.pk if mailbox else None, "subject": mail.subject[:200]}
@@ -228,53 +237,93 @@ def prepare_mail(
         detail["claimed_thread"] = case.reference  # a new case, for a person to look at
         case = None
     text = strip_quoted(mail.text) if case is not None else mail.text
-    to = [normalise_email(a) for _, a in getaddresses(msg.get_all("To", []) or [])]
-    return Prepared(key, incoming=inbound.Incoming(
-        channel=CHANNEL, key=key, case_channel=Channel.EMAIL,
+    to = [normalise_email(a) for _, a in getaddresses(item.msg.get_all("To", []) or [])]
+    return inbound.receive(inbound.Incoming(
+        channel=CHANNEL, key=item.key, case_channel=Channel.EMAIL,
         text=text or mail.subject, subject=mail.subject, reply_address=mail.from_addr,
         customer_name=mail.from_name, customer_email=mail.from_addr,
         language=mail.language, queue=mailbox.queue if mailbox else None,
         continue_case=case, thread_key=mail.message_id, files=mail.files,
         link_meta={"mailbox": mailbox.pk} if mailbox else {},
         detail={**detail, "to": to[:5]},
-    ))
-
-
-def apply(prepared: Prepared) -> inbound.Received:
-    """Write what `prepare_mail` decided (its own transaction, exactly once per key)."""
-    if prepared.duplicate is not None:
-        return prepared.duplicate
-    if prepared.ignore is not None:
-        outcome, detail = prepared.ignore
-        return inbound.ignore(channel=CHANNEL, key=prepared.key, outcome=outcome, detail=detail)
-    assert prepared.incoming is not None
-    return inbound.receive(prepared.incoming)
+        triage=item.triage if case is None else None,
+    ), checked=checked)
 
 
 def handle_mail(
     raw: bytes, *, mailbox: Mailbox | None = None, fallback_key: str = ""
 ) -> inbound.Received:
     """Process one raw RFC 5322 mail (from IMAP, or piped in by an MTA)."""
-    return apply(prepare_mail(raw, mailbox=mailbox, fallback_key=fallback_key))
+    return take(screen_mail(raw, mailbox=mailbox, fallback_key=fallback_key), mailbox=mailbox,
+                checked=True)
 
 
-def triage_batch(batch: list[Prepared]) -> None:
-    """One model run for the new cases of a batch (several times faster than one per mail)."""
+def triage_batch(batch: list[Screened]) -> None:
+    """One model run for a batch's mails that may open cases (several times faster than one
+    run per mail); a reply that turns out to continue a case simply does not use its result."""
     if not settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
         return
-    fresh = [p.incoming for p in batch
-             if p.incoming is not None and p.incoming.continue_case is None]
+    fresh = [s for s in batch if s.duplicate is None and s.ignore is None]
     if len(fresh) < 2:
         return
     from complaintdesk.triage.service import triage_many
 
     try:
-        results = triage_many([item.text.strip() or "(empty message)" for item in fresh])
+        results = triage_many([(s.mail.text or s.mail.subject).strip() or "(empty message)"
+                               for s in fresh])
     except Exception:  # triage is a help, never a reason to lose mail: per-case triage then
         log.exception("batch triage failed; triaging one by one")
         return
     for item, result in zip(fresh, results, strict=True):
         item.triage = result
+
+
+def ingest_workers() -> int:
+    """Threads that record a batch's mails (grouped by sender, so one sender's mails keep
+    their order). SQLite takes one writer at a time: 1 there; and 1 inside a caller's
+    transaction, whose rows other connections could not see."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" or connection.in_atomic_block:
+        return 1
+    return max(1, int(conf.get("CHANNELS_INGEST_WORKERS", "4")))
+
+
+def _take_group(items: list[tuple[int, Screened]], mailbox: Mailbox | None,
+                threaded: bool) -> list[tuple[int, inbound.Received | Exception]]:
+    from django.db import connection
+
+    out: list[tuple[int, inbound.Received | Exception]] = []
+    try:
+        for uid, item in items:
+            try:
+                out.append((uid, take(item, mailbox=mailbox, checked=True)))
+            except Exception as exc:  # one bad mail must not stop the mailbox
+                log.exception("mailbox %s uid %s failed", getattr(mailbox, "name", "-"), uid)
+                out.append((uid, exc))
+    finally:
+        if threaded:
+            connection.close()  # this thread's own connection
+    return out
+
+
+def take_batch(items: list[tuple[int, Screened]], mailbox: Mailbox | None
+               ) -> list[tuple[int, inbound.Received | Exception]]:
+    """Record a batch; mails of different senders in parallel (each its own transaction)."""
+    groups: dict[str, list[tuple[int, Screened]]] = {}
+    for uid, item in items:
+        groups.setdefault(item.mail.from_addr, []).append((uid, item))
+    workers = min(ingest_workers(), len(groups))
+    if workers <= 1:
+        return _take_group(items, mailbox, False)
+    from concurrent.futures import ThreadPoolExecutor
+
+    lanes: list[list[tuple[int, Screened]]] = [[] for _ in range(workers)]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(lanes, key=len).extend(group)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda lane: _take_group(lane, mailbox, True), lanes))
+    return [r for lane in results for r in lane]
 
 
 # ---------------------------------------------------------------- polling
@@ -367,7 +416,6 @@ def poll_mailbox(
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
             raws = fetch_many(conn, chunk)
-            prepared: list[tuple[int, Prepared]] = []
             keys = {uid: f"{mailbox.pk}:{uidvalidity}:{uid}" for uid in chunk if uid in raws}
             for uid in chunk:
                 if uid not in raws:
@@ -376,25 +424,23 @@ def poll_mailbox(
             # Which of these were processed before (a worker killed before STORE \\Seen)?
             seen = {r.key: r for r in InboundRecord.objects.filter(
                 channel=CHANNEL, key__in=_batch_keys(raws, keys)).select_related("case")}
+            screened: list[tuple[int, Screened]] = []
             for uid in chunk:
                 if uid not in raws:
                     continue
                 try:
-                    prepared.append((uid, prepare_mail(raws[uid], mailbox=mailbox,
-                                                       fallback_key=keys[uid], seen=seen)))
+                    screened.append((uid, screen_mail(raws[uid], mailbox=mailbox,
+                                                      fallback_key=keys[uid], seen=seen)))
                 except Exception as exc:  # one bad mail must not stop the mailbox
                     log.exception("mailbox %s uid %s failed", mailbox.name, uid)
                     report.errors.append(f"{mailbox.name} uid {uid}: {exc}")
                     lowest_failed = lowest_failed or uid
-            triage_batch([p for _, p in prepared])
+            triage_batch([item for _, item in screened])
             done = []
-            for uid, item in prepared:
-                try:
-                    result = apply(item)
-                except Exception as exc:
-                    log.exception("mailbox %s uid %s failed", mailbox.name, uid)
-                    report.errors.append(f"{mailbox.name} uid {uid}: {exc}")
-                    lowest_failed = lowest_failed or uid
+            for uid, result in take_batch(screened, mailbox):
+                if isinstance(result, Exception):
+                    report.errors.append(f"{mailbox.name} uid {uid}: {result}")
+                    lowest_failed = min(lowest_failed or uid, uid)
                     continue
                 if result.duplicate:
                     report.skipped += 1

@@ -84,9 +84,11 @@ def ignore(*, channel: str, key: str, outcome: str, detail: dict | None = None) 
     return Received(outcome=outcome)
 
 
-def receive(item: Incoming) -> Received:
-    """Create or continue a case for `item`, once; a second call with the same key is a no-op."""
-    found = already(item.channel, item.key)
+def receive(item: Incoming, *, checked: bool = False) -> Received:
+    """Create or continue a case for `item`, once; a second call with the same key is a no-op.
+    `checked`: the caller just looked the key up (a batch); the unique constraint still guards
+    a race."""
+    found = None if checked else already(item.channel, item.key)
     if found is not None:
         return Received(outcome=found.outcome, case=found.case, duplicate=True)
     try:
@@ -135,7 +137,10 @@ def _receive(item: Incoming) -> Received:
         message = None
         outcome = InboundRecord.Outcome.CREATED
     _store_files(case, message, kept)
-    if item.reply_address:
+    if item.reply_address and outcome == InboundRecord.Outcome.CREATED:
+        ChannelLink.objects.create(case=case, channel=item.channel,
+                                   address=item.reply_address[:254], meta=item.link_meta)
+    elif item.reply_address:
         link, made = ChannelLink.objects.get_or_create(
             case=case, channel=item.channel, address=item.reply_address[:254],
             defaults={"meta": item.link_meta},
