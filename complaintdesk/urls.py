@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("desk/claims/", include("complaintdesk.claims.urls")),
     path("desk/staffing/", include("complaintdesk.staffing.urls")),
+    path("desk/channels/", include("complaintdesk.channels.desk")),
     path("desk/", include("complaintdesk.desk.urls")),
     path("channels/", include("complaintdesk.channels.urls")),
     path("", include("complaintdesk.portal.urls")),
