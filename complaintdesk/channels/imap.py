@@ -286,7 +286,7 @@ def ingest_workers() -> int:
 
     if connection.vendor == "sqlite" or connection.in_atomic_block:
         return 1
-    return max(1, int(conf.get("CHANNELS_INGEST_WORKERS", "4")))
+    return max(1, int(conf.get("CHANNELS_INGEST_WORKERS", "8")))
 
 
 def _take_group(items: list[tuple[int, Screened]], mailbox: Mailbox | None,

@@ -149,17 +149,22 @@ def _receive(item: Incoming) -> Received:
             ChannelLink.objects.filter(pk=link.pk).update(last_seen_at=timezone.now(),
                                                           meta=item.link_meta or link.meta)
     if outcome == InboundRecord.Outcome.CREATED and case.acknowledged_at is None:
-        acknowledge(case)
+        from complaintdesk.channels.base import Delivery, registered_channels
+
+        # A new case's only link is the one just made: no need to look it up again.
+        route = (Delivery(item.channel, item.reply_address[:254])
+                 if item.reply_address and item.channel in registered_channels() else None)
+        acknowledge(case, route=route)
     return Received(outcome=outcome, case=case, message=message)
 
 
-def acknowledge(case: Case) -> None:
+def acknowledge(case: Case, *, route=None) -> None:
     """The acknowledgement goes back where the customer wrote (create_case ran notify=False)."""
     from complaintdesk.cases import notifications
     from complaintdesk.cases.models import Outbox
     from complaintdesk.channels.base import delivery_for
 
-    route = delivery_for(case)
+    route = route or delivery_for(case)
     subject, body = notifications.acknowledgement(case)
     services.enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, recipient=route.recipient,
                      subject=subject, body=body, dedupe_key=f"ack:{case.pk}",

@@ -15,10 +15,10 @@ from tests.channels.test_email import mail
 
 
 def _outbox(channel: str, n: int, **fields) -> None:
-    for i in range(n):
-        Outbox.objects.create(purpose="reply", channel=channel, recipient=f"r{i}@example.com",
-                              subject="s", body="b", dedupe_key=f"{channel}:{fields}:{i}",
-                              **fields)
+    for _ in range(n):
+        key = f"t-{Outbox.objects.count()}"
+        Outbox.objects.create(purpose="reply", channel=channel, recipient=f"{key}@example.com",
+                              subject="s", body="b", dedupe_key=key, **fields)
 
 
 @pytest.fixture
