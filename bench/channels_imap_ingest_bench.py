@@ -154,11 +154,15 @@ def run(server, args) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    passes, errors = 0, []
+    passes, errors, per_pass = 0, [], []
     cpu0 = time.process_time()
     start = time.perf_counter()
     while True:
+        t = time.perf_counter()
         report = poll_mailboxes(limit_per_mailbox=args.limit)
+        n = report.created + report.continued + report.ignored + report.skipped
+        if n:
+            per_pass.append(round(n / (time.perf_counter() - t), 1))
         passes += 1
         errors += report.errors
         if not (report.created or report.continued or report.ignored or report.skipped):
@@ -177,6 +181,7 @@ def run(server, args) -> dict:
         "mails": args.mails,
         "per_pass_limit": args.limit,
         "passes": passes,
+        "messages_per_second_per_pass": per_pass,
         "seconds": round(elapsed, 2),
         "messages_per_second": round(args.mails / elapsed, 1),
         "python_cpu_seconds": round(cpu, 2),  # this process; PostgreSQL and dovecot apart
