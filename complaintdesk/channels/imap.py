@@ -75,16 +75,40 @@ def parse(raw: bytes) -> tuple[EmailMessage, ParsedMail]:
     # Newest first: References lists the thread oldest to newest.
     thread_ids += list(reversed(MSGID_RE.findall(header(msg, "References"))))
     lang = header(msg, "Content-Language").split(",")[0].strip()[:2].lower()
+    simple = _simple_text(msg)  # most mail: one text/plain part, no structured parsing needed
     return msg, ParsedMail(
         message_id=ids[0] if ids else "",
         from_name=from_name,
         from_addr=normalise_email(from_addr),
         subject=re.sub(r"\s+", " ", str(msg.get("Subject", "") or "")).strip(),
-        text=_body_text(msg),
+        text=simple if simple is not None else _body_text(msg),
         thread_ids=list(dict.fromkeys(thread_ids)),
-        files=_files(msg),
+        files=[] if simple is not None else _files(msg),
         language=lang if lang in {"ru", "en"} else "",
     )
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
+
+
+def content_type(msg: EmailMessage) -> str:
+    """The mail's own content type from the raw header (RFC 2045 default text/plain)."""
+    return (header(msg, "Content-Type").split(";", 1)[0].strip().lower() or "text/plain")
+
+
+def _simple_text(msg: EmailMessage) -> str | None:
+    """The body of a single-part text/plain mail without the structured header parser (each
+    `get_content_type()` re-parses Content-Type); None for anything else."""
+    if msg.is_multipart() or content_type(msg) != "text/plain" or header(
+            msg, "Content-Disposition"):
+        return None
+    payload = msg.get_payload(decode=True) or b""
+    m = _CHARSET.search(header(msg, "Content-Type"))
+    try:
+        content = payload.decode(m.group(1) if m else "utf-8", errors="replace")
+    except LookupError:
+        content = payload.decode("utf-8", errors="replace")
+    return content.replace("\r\n", "\n").strip()
 
 
 def _body_text(msg: EmailMessage) -> str:
@@ -146,7 +170,7 @@ def screen(msg: EmailMessage, mail: ParsedMail, mailbox: Mailbox | None) -> str 
     if header(msg, "Precedence").strip().lower() in {"bulk", "junk", "list",
                                                                 "auto_reply"}:
         return InboundRecord.Outcome.AUTOREPLY
-    if msg.get_content_type() == "multipart/report":
+    if content_type(msg) == "multipart/report":
         return InboundRecord.Outcome.BOUNCE
     local = mail.from_addr.partition("@")[0]
     if not mail.from_addr or local in {"mailer-daemon", "postmaster"}:
