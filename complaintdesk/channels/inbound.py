@@ -53,6 +53,7 @@ class Incoming:
     files: list[IncomingFile] = field(default_factory=list)
     link_meta: dict = field(default_factory=dict)
     detail: dict = field(default_factory=dict)
+    triage: object = None  # a precomputed TriageResult (batch ingest: triage_many)
 
 
 @dataclass
@@ -83,9 +84,11 @@ def ignore(*, channel: str, key: str, outcome: str, detail: dict | None = None) 
     return Received(outcome=outcome)
 
 
-def receive(item: Incoming) -> Received:
-    """Create or continue a case for `item`, once; a second call with the same key is a no-op."""
-    found = already(item.channel, item.key)
+def receive(item: Incoming, *, checked: bool = False) -> Received:
+    """Create or continue a case for `item`, once; a second call with the same key is a no-op.
+    `checked`: the caller just looked the key up (a batch); the unique constraint still guards
+    a race."""
+    found = None if checked else already(item.channel, item.key)
     if found is not None:
         return Received(outcome=found.outcome, case=found.case, duplicate=True)
     try:
@@ -129,12 +132,15 @@ def _receive(item: Incoming) -> Received:
                 language=item.language, queue=item.queue.code if item.queue else "",
                 source=f"channel:{item.channel}", extra=extra,
             ),
-            actor=None, notify=False,
+            actor=None, notify=False, triage=item.triage,
         )
         message = None
         outcome = InboundRecord.Outcome.CREATED
     _store_files(case, message, kept)
-    if item.reply_address:
+    if item.reply_address and outcome == InboundRecord.Outcome.CREATED:
+        ChannelLink.objects.create(case=case, channel=item.channel,
+                                   address=item.reply_address[:254], meta=item.link_meta)
+    elif item.reply_address:
         link, made = ChannelLink.objects.get_or_create(
             case=case, channel=item.channel, address=item.reply_address[:254],
             defaults={"meta": item.link_meta},
@@ -143,17 +149,22 @@ def _receive(item: Incoming) -> Received:
             ChannelLink.objects.filter(pk=link.pk).update(last_seen_at=timezone.now(),
                                                           meta=item.link_meta or link.meta)
     if outcome == InboundRecord.Outcome.CREATED and case.acknowledged_at is None:
-        acknowledge(case)
+        from complaintdesk.channels.base import Delivery, registered_channels
+
+        # A new case's only link is the one just made: no need to look it up again.
+        route = (Delivery(item.channel, item.reply_address[:254])
+                 if item.reply_address and item.channel in registered_channels() else None)
+        acknowledge(case, route=route)
     return Received(outcome=outcome, case=case, message=message)
 
 
-def acknowledge(case: Case) -> None:
+def acknowledge(case: Case, *, route=None) -> None:
     """The acknowledgement goes back where the customer wrote (create_case ran notify=False)."""
     from complaintdesk.cases import notifications
     from complaintdesk.cases.models import Outbox
     from complaintdesk.channels.base import delivery_for
 
-    route = delivery_for(case)
+    route = route or delivery_for(case)
     subject, body = notifications.acknowledgement(case)
     services.enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, recipient=route.recipient,
                      subject=subject, body=body, dedupe_key=f"ack:{case.pk}",

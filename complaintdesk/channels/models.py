@@ -131,10 +131,13 @@ class OutboundRecord(models.Model):
 
 
 class ChannelState(models.Model):
-    """Small cursors, e.g. the Telegram getUpdates offset."""
+    """Small cursors (e.g. the Telegram getUpdates offset) and the health of pulled channels
+    (e.g. `telegram:poll`: when it last ran and its last error), shown on /desk/channels/."""
 
     name = models.CharField(max_length=100, unique=True)
     value = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"

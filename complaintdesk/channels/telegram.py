@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaintdesk.cases import services
@@ -167,11 +167,21 @@ def poll_once(*, timeout: int = 0, limit: int = 100) -> int:
 
 
 def poll_telegram(*, timeout: int = 0) -> int:
-    """For the worker pass: poll only when a token is set and no webhook secret (webhook mode)."""
+    """For the worker pass: poll only when a token is set and no webhook secret (webhook mode).
+    The outcome is kept in ChannelState `telegram:poll` for the supervisors' channels page."""
     if not conf.telegram_token() or conf.get("TELEGRAM_MODE", "") != "polling":
         return 0
+    error = ""
+    handled = 0
     try:
-        return poll_once(timeout=timeout)
+        handled = poll_once(timeout=timeout)
     except DeliveryError as exc:
+        error = str(exc)
         log.warning("telegram polling: %s", exc)
-        return 0
+    ChannelState.objects.update_or_create(
+        name=POLL_STATE, defaults={"value": "error" if error else "ok",
+                                   "updated_at": timezone.now(), "last_error": error[:2000]})
+    return handled
+
+
+POLL_STATE = "telegram:poll"

@@ -67,21 +67,24 @@ class Dovecot:
             conn.logout()
 
 
-@pytest.fixture
-def dovecot():
+def start_dovecot(root: Path | None = None) -> Dovecot:
+    """Start a private dovecot on a free loopback port; `root/mail/desk/Maildir` is the INBOX
+    (files may be put there before the start). Stop it with `stop_dovecot`."""
     if DOVECOT is None:
-        pytest.skip("dovecot is not installed: run scripts/ensure-dovecot (apt dovecot-imapd)")
+        raise RuntimeError("dovecot is not installed: apt-get install dovecot-imapd")
     # Mail processes may not run as root, and pytest's tmp_path is private to root: use a
     # world-traversable folder and, as root, the unprivileged 'nobody' for mail.
-    root = Path(tempfile.mkdtemp(prefix="cd-dovecot-"))
+    root = root or Path(tempfile.mkdtemp(prefix="cd-dovecot-"))
     root.chmod(0o755)
     is_root = os.geteuid() == 0
     me = pwd.getpwuid(os.geteuid()).pw_name
     mail_user = "nobody" if is_root else me
     mail = root / "mail"
-    mail.mkdir()
+    mail.mkdir(exist_ok=True)
     if is_root:
-        shutil.chown(mail, user="nobody", group=pwd.getpwnam("nobody").pw_gid)
+        gid = pwd.getpwnam("nobody").pw_gid
+        for path in [mail, *mail.rglob("*")]:
+            os.chown(path, pwd.getpwnam("nobody").pw_uid, gid)
     port = free_port()
     user, password = "desk", "s3cret-pw"
     pw = pwd.getpwnam(mail_user)
@@ -134,20 +137,34 @@ service stats {{
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         _wait_port(port)
-    except RuntimeError:
+    except RuntimeError as exc:
         proc.kill()
         out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
         log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"dovecot did not start:\n{out}\n{log}")
-    server = Dovecot(root, port, user, password, proc)
-    yield server
-    proc.terminate()
+        raise RuntimeError(f"dovecot did not start:\n{out}\n{log}") from exc
+    return Dovecot(root, port, user, password, proc)
+
+
+def stop_dovecot(server: Dovecot) -> None:
+    server.proc.terminate()
     try:
-        proc.wait(timeout=10)
+        server.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(root, ignore_errors=True)
+        server.proc.kill()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot():
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed: run scripts/ensure-dovecot (apt dovecot-imapd)")
+    try:
+        server = start_dovecot()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    stop_dovecot(server)
 
 
 # ---------------------------------------------------------------- SMTP
@@ -251,3 +268,16 @@ def http_server():
     server.server_close()
 
 
+
+
+def fill_maildir(root: Path, mails) -> int:
+    """Put raw mails straight into the INBOX maildir of a dovecot not yet started (fast: no
+    IMAP APPEND); dovecot assigns UIDs when it first scans the folder."""
+    maildir = root / "mail" / "desk" / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    n = 0
+    stamp = int(time.time())
+    for n, raw in enumerate(mails, 1):
+        (maildir / "new" / f"{stamp}.M{n}P{os.getpid()}.complaintdesk").write_bytes(raw)
+    return n
