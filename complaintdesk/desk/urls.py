@@ -1,12 +1,13 @@
 from django.urls import path
 
-from complaintdesk.desk import board, incidents, views
+from complaintdesk.desk import board, incidents, intake, views
 
 app_name = "desk"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
+    path("new/", intake.new_case, name="new_case"),
     path("board/", board.board, name="board"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/classify/", views.classify, name="classify"),
