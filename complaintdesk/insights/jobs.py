@@ -316,8 +316,11 @@ def remind_overdue_actions(now: datetime | None = None) -> int:
 def run_all(now: datetime | None = None) -> dict[str, int]:
     """Every insight job once (for the worker pass or cron)."""
     now = now or timezone.now()
+    from complaintdesk.insights import rollup
+
     spikes_report = detect_case_spikes(now)
     return {
+        **rollup.refresh(now),
         "spikes_new": len(spikes_report.created),
         "spike_alerts": spikes_report.alerts,
         "surveys": len(send_due_surveys(now)),
@@ -327,7 +330,7 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
 
 
 # How often the worker pass runs each job at most (seconds); a cache key is the lock.
-JOB_INTERVALS = {"spikes": 600, "surveys": 300, "reports": 300}
+JOB_INTERVALS = {"rollup": 600, "spikes": 600, "surveys": 300, "reports": 300}
 
 
 def run_due(now: datetime | None = None) -> dict[str, int]:
@@ -336,6 +339,10 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     done: dict[str, int] = {}
+    if cache.add("insights:job:rollup", 1, JOB_INTERVALS["rollup"]):
+        from complaintdesk.insights import rollup
+
+        done.update(rollup.refresh(now))
     if cache.add("insights:job:spikes", 1, JOB_INTERVALS["spikes"]):
         rep = detect_case_spikes(now)
         done["spikes_new"], done["spike_alerts"] = len(rep.created), rep.alerts
