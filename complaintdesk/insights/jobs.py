@@ -151,9 +151,13 @@ CONTACT_POLICY = timedelta(days=30)
 def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[SurveyInvitation]:
     """Invite customers of recently closed cases to rate the handling (one-click CSAT).
 
+    The invitation goes through the case's channel (`channels.base.customer_route`: the channel
+    the customer last wrote on, else e-mail, else SMS); an SMS carries a short text with one link.
     Contact policy: at most one survey per customer per 30 days; never for resonance cases
-    (they are handled by the special group); only customers with an e-mail address.
+    (they are handled by the special group); customers with no route get none.
     """
+    from complaintdesk.channels.base import customer_route
+
     now = now or timezone.now()
     recent = SurveyInvitation.objects.filter(customer=OuterRef("customer"),
                                              sent_at__gt=now - CONTACT_POLICY)
@@ -161,33 +165,40 @@ def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[S
         Case.objects.filter(status=S.CLOSED.value, closed_at__lte=now,
                             closed_at__gte=now - SURVEY_LOOKBACK, resonance=False,
                             survey__isnull=True)
-        .exclude(customer__email="").exclude(Exists(recent))
-        .select_related("customer").order_by("closed_at", "pk")[:batch]
+        .exclude(Exists(recent))
+        .select_related("customer").order_by("closed_at", "pk")
     )
     sent: list[SurveyInvitation] = []
     seen: set[int] = set()
-    for case in due:
+    for case in due.iterator(chunk_size=500):
+        if len(sent) >= batch:
+            break
         if case.customer_id in seen:
+            continue
+        route = customer_route(case)
+        if not route["recipient"]:
             continue
         seen.add(case.customer_id)
         try:
             with transaction.atomic():
                 inv = SurveyInvitation.objects.create(case=case, customer=case.customer, sent_at=now)
-                subject, body = survey_message(case, inv)
+                subject, body = survey_message(case, inv, channel=route["channel"])
                 case_services.enqueue(case=case, purpose=SURVEY_PURPOSE,
-                                      recipient=case.customer.email, subject=subject, body=body,
-                                      dedupe_key=f"survey:{case.pk}")
+                                      recipient=route["recipient"], channel=route["channel"],
+                                      subject=subject, body=body, dedupe_key=f"survey:{case.pk}")
         except IntegrityError:  # another worker invited this case first
             continue
         sent.append(inv)
     return sent
 
 
-def survey_message(case: Case, inv: SurveyInvitation) -> tuple[str, str]:
+def survey_message(case: Case, inv: SurveyInvitation, *, channel: str = "email") -> tuple[str, str]:
+    subject = f"[{case.reference}] How did we do?"
+    if channel == "sms":
+        return subject, f"{case.reference} is closed. Rate us 1-5: {survey_url(inv)}"
     labels = {1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied",
               5: "very satisfied"}
     links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
-    subject = f"[{case.reference}] How did we do?"
     body = (f"Hello{', ' + case.customer.name if case.customer.name else ''},\n\n"
             f"your request {case.reference} is closed. How satisfied are you with how we handled "
             f"it? One click records your answer:\n\n{links}\n\n"
