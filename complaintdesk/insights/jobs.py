@@ -240,35 +240,100 @@ def _advance(schedule: ReportSchedule, now: datetime) -> datetime:
     return nxt
 
 
-def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
-    names = (reports.DASHBOARD_TABLES if schedule.dashboard in ("", "all")
-             else [n for n in schedule.dashboard.split(",") if n in reports.TABLES])
-    params = urlencode(f.as_params())
-    parts = [f"{schedule.name}: {f.start} – {f.end}", ""]
-    for name in names:
+REPORT_TABLE_ROWS = 15
+ACTIONS_DUE_DAYS = 14
+
+
+def report_tables(schedule: ReportSchedule) -> list[str]:
+    return (reports.DASHBOARD_TABLES if schedule.dashboard in ("", "all")
+            else [n for n in schedule.dashboard.split(",") if n in reports.TABLES])
+
+
+def report_filters(schedule: ReportSchedule, now: datetime, params=None) -> reports.Filters:
+    """The schedule's filters over its last period (or the `start`/`end` in `params`)."""
+    start, end = report_period(schedule, now)
+    merged = {**(schedule.filters or {}), "start": start.isoformat(), "end": end.isoformat()}
+    for key in ("start", "end"):
+        if params is not None and params.get(key):
+            merged[key] = params.get(key)
+    return reports.Filters.from_params(merged, now=now)
+
+
+def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
+    """What the e-mail and the printable page show: volumes, tables, top themes, breaches,
+    money, corrective actions overdue and due soon."""
+    from complaintdesk.insights.models import CorrectiveAction
+
+    tables = []
+    for name in report_tables(schedule):
         table = reports.build(name, user, f)
-        rows = list(table.rows)
+        tables.append({"name": name, "table": table, "rows": list(table.rows)})
+    by_name = {t["name"]: t for t in tables}
+    headline: dict[str, object] = {}
+    if "volumes_channel" in by_name:
+        for kind, _ch, n in by_name["volumes_channel"]["rows"]:
+            headline[f"{kind} cases"] = int(headline.get(f"{kind} cases", 0)) + n
+    if "timeliness" in by_name:
+        t = by_name["timeliness"]["table"]
+        for row in by_name["timeliness"]["rows"]:
+            if row[1] == "(all)":
+                headline[f"{row[0]} SLA breaches"] = row[t.header.index("breaches")]
+    if "money" in by_name:
+        for row in by_name["money"]["rows"]:
+            key = f"{row[0]} cost of failure"
+            headline[key] = headline.get(key, 0) + row[8]
+    run = ThemeRun.objects.order_by("-created_at", "-id").first()
+    themes = list(run.themes.all()[:5]) if run is not None else []
+    today = timezone.localdate()
+    overdue = list(overdue_actions(today))
+    due_soon = list(CorrectiveAction.objects.filter(
+        deadline__gte=today, deadline__lte=today + timedelta(days=ACTIONS_DUE_DAYS),
+        status__in=[CorrectiveAction.State.PLANNED, CorrectiveAction.State.IN_PROGRESS],
+    ).select_related("owner").order_by("deadline", "pk"))
+    params = urlencode(f.as_params())
+    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline,
+            "themes": themes, "theme_run": run, "overdue": overdue, "due_soon": due_soon,
+            "due_days": ACTIONS_DUE_DAYS, "params": params,
+            "dashboard_url": f"{settings.SITE_URL}/desk/insights/?{params}",
+            "print_url": f"{settings.SITE_URL}/desk/insights/reports/{schedule.pk}/?"
+                         f"{urlencode({'start': f.start.isoformat(), 'end': f.end.isoformat()})}"}
+
+
+def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
+    """The e-mail body: plain text (the e-mail sender adds an HTML alternative with live links)
+    and a link to the printable page."""
+    data = report_data(schedule, f, user)
+    parts = [f"{schedule.name}: {f.start} – {f.end}", "",
+             f"Printable report (print or save as PDF): {data['print_url']}", ""]
+    if data["headline"]:
+        parts.append("== Summary")
+        parts += [f"{k}: {v}" for k, v in data["headline"].items()]
+        parts.append("")
+    for t in data["tables"]:
+        table, rows = t["table"], t["rows"]
         parts.append(f"== {table.title} ({len(rows)} rows)")
         parts.append(" | ".join(table.header))
-        for row in rows[:15]:
+        for row in rows[:REPORT_TABLE_ROWS]:
             parts.append(" | ".join("" if v is None else str(v) for v in row))
-        if len(rows) > 15:
-            parts.append(f"… {len(rows) - 15} more rows in the export")
-        parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{name}.xlsx?{params}")
+        if len(rows) > REPORT_TABLE_ROWS:
+            parts.append(f"… {len(rows) - REPORT_TABLE_ROWS} more rows in the export")
+        parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{t['name']}.xlsx?{data['params']}")
         parts.append("")
-    run = ThemeRun.objects.order_by("-created_at", "-id").first()
-    if run is not None:
+    if data["theme_run"] is not None:
         parts.append("== Top themes (latest run)")
-        for t in run.themes.all()[:5]:
-            flag = " NEW" if t.is_new else (" GROWING" if t.is_growing else "")
-            parts.append(f"{t.size} cases: {t.label}{flag}")
+        for th in data["themes"]:
+            flag = " NEW" if th.is_new else (" GROWING" if th.is_growing else "")
+            parts.append(f"{th.size} cases: {th.label}{flag}")
         parts.append("")
-    overdue = list(overdue_actions(timezone.localdate()))
-    parts.append(f"== Corrective actions overdue: {len(overdue)}")
-    for a in overdue[:10]:
+    parts.append(f"== Corrective actions overdue: {len(data['overdue'])}")
+    for a in data["overdue"][:10]:
         parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
     parts.append("")
-    parts.append(f"Dashboard: {settings.SITE_URL}/desk/insights/?{params}")
+    parts.append(f"== Corrective actions due in the next {data['due_days']} days: {len(data['due_soon'])}")
+    for a in data["due_soon"][:10]:
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+    parts.append("")
+    parts.append(f"Dashboard: {data['dashboard_url']}")
     return "\n".join(parts)
 
 
@@ -282,9 +347,8 @@ def send_due_reports(now: datetime | None = None) -> int:
             next_run_at=nxt, last_sent_at=now)
         if not won:
             continue
-        start, end = report_period(schedule, now)
-        params = {**(schedule.filters or {}), "start": start.isoformat(), "end": end.isoformat()}
-        f = reports.Filters.from_params(params, now=now)
+        f = report_filters(schedule, now)
+        start, end = f.start, f.end
         user = schedule.created_by or _SystemReader()
         body = report_text(schedule, f, user)
         for recipient in schedule.recipient_list:

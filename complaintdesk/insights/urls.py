@@ -21,5 +21,6 @@ urlpatterns = [
     path("actions/<int:pk>/", views.action_edit, name="action"),
     path("recovery/", views.recovery_list, name="recovery"),
     path("schedules/", views.schedule_list, name="schedules"),
+    path("reports/<int:pk>/", views.report_print, name="report"),
     path("base/", views.base_list, name="bases"),
 ]

@@ -326,6 +326,18 @@ def schedule_list(request):
 
 
 @insights_view
+def report_print(request, pk: int):
+    """The scheduled report as a printable page (print CSS; the browser saves it as PDF), with
+    the figures the viewer may see."""
+    from complaintdesk.insights import jobs
+
+    schedule = get_object_or_404(ReportSchedule, pk=pk)
+    f = jobs.report_filters(schedule, timezone.now(), request.GET)
+    return render(request, "insights/report_print.html", {
+        **jobs.report_data(schedule, f, request.user), "generated": timezone.now()})
+
+
+@insights_view
 def base_list(request):
     form = forms.OrganisationBaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
