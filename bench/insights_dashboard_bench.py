@@ -20,6 +20,20 @@ import time
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "cd_insights_bench"
 
+# --dense: every attribute drawn independently per case (md5 bytes), 17 topics, 4 queues,
+# 12 products: ~1,000 distinct keys a day, the hard case for a roll-up.
+_H = "get_byte(decode(md5(g::text), 'hex'), {}) %% {}"
+DENSE = {
+    "(ARRAY['phone','email','web','chat','sms','social'])[1 + g %% 6]":
+        "(ARRAY['phone','email','web','chat','sms','social'])[1 + " + _H.format(1, 6) + "]",
+    "(ARRAY['complaint','claim','complaint','question'])[1 + g %% 4]":
+        "(ARRAY['complaint','claim','complaint','question'])[1 + " + _H.format(2, 4) + "]",
+    "(SELECT id FROM cases_topic ORDER BY id OFFSET (g %% 10) LIMIT 1)":
+        "(SELECT id FROM cases_topic ORDER BY id OFFSET (" + _H.format(3, 17) + ") LIMIT 1)",
+    "(ARRAY['card','loan','deposit','app'])[1 + g %% 4]": "'p' || (" + _H.format(4, 12) + ")",
+    "%(queue)s,": "(SELECT id FROM cases_queue ORDER BY id OFFSET (" + _H.format(5, 4) + ") LIMIT 1),",
+}
+
 
 def ensure_db() -> None:
     import psycopg
@@ -35,7 +49,7 @@ INSERT INTO cases_case (reference, public_token, source, source_id, customer_id,
   remedy_text, amount_claimed, currency, resonance, resonance_source, priority, status, queue_id,
   acknowledged_at, resolve_by, sla_stage, ack_escalated, decision, decision_amount, decision_text,
   decided_at, closed_at, customer_accepted, external_options_given, handling_cost, created_at,
-  updated_at)
+  updated_at, call_id)
 SELECT 'B-' || g, md5(g::text), 'bench', '', 1 + (g %% %(customers)s),
   (ARRAY['phone','email','web','chat','sms','social'])[1 + g %% 6],
   now() - (g %% 730) * interval '1 day' - (g %% 1440) * interval '1 minute',
@@ -51,12 +65,12 @@ SELECT 'B-' || g, md5(g::text), 'bench', '', 1 + (g %% %(customers)s),
        ELSE now() - (g %% 730) * interval '1 day' + (g %% 400) * interval '1 hour' END,
   CASE WHEN g %% 3 = 0 THEN NULL
        ELSE now() - (g %% 730) * interval '1 day' + (g %% 400) * interval '1 hour' END,
-  (ARRAY['yes','no','unknown'])[1 + g %% 3], '', 0, now(), now()
+  (ARRAY['yes','no','unknown'])[1 + g %% 3], '', 0, now(), now(), ''
 FROM generate_series(%(first)s, %(last)s) AS g
 """
 
 
-def fill(n: int) -> None:
+def fill(n: int, dense: bool = False) -> None:
     from django.apps import apps
     from django.db import connection
 
@@ -80,6 +94,10 @@ def fill(n: int) -> None:
         for first in range(have + 1, n + 1, step):
             last = min(n, first + step - 1)
             sql = FILL.replace("1 + (g %% %(customers)s)", f"{first_customer - 1} + 1 + (g %% {customers})")
+            if dense:
+                for old, new in DENSE.items():
+                    assert old in sql, old
+                    sql = sql.replace(old, new)
             cur.execute(sql, {"customers": customers, "queue": queue, "first": first, "last": last})
             print(f"  inserted up to {last}", file=sys.stderr)
         cur.execute("ANALYZE cases_case")
@@ -108,7 +126,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--mode", choices=["live", "rollup", "both"], default="both")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--dense", action="store_true",
+                        help="database cd_insights_bench_dense: independent attributes per case")
     args = parser.parse_args()
+    global DB
+    if args.dense:
+        DB = "cd_insights_bench_dense"
     ensure_db()
     os.environ["DATABASE_URL"] = f"{PG}/{DB}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "complaintdesk.settings")
@@ -122,7 +145,7 @@ def main() -> None:
     from complaintdesk.insights import reports
 
     call_command("migrate", verbosity=0)
-    fill(args.cases)
+    fill(args.cases, dense=args.dense)
     user = User.objects.filter(username="bench-admin").first() or User.objects.create_user(
         "bench-admin", role=Role.ADMIN)
     from complaintdesk.insights import rollup

@@ -278,6 +278,8 @@ class DailyCaseStats(models.Model):
     """Cases received on one local day, per kind × topic × channel × queue × product: what the
     dashboard panels sum for whole days instead of scanning cases (see insights/rollup.py)."""
 
+    grain = models.PositiveSmallIntegerField(default=0, help_text=_(
+        "0: every key; others: a subset of the keys (rollup.GRAINS), the rest left blank."))
     day = models.DateField()
     kind = models.CharField(max_length=20)
     topic = models.ForeignKey("cases.Topic", null=True, on_delete=models.DO_NOTHING,
@@ -306,7 +308,8 @@ class DailyCaseStats(models.Model):
                                         help_text=_("Sum of the cases' stored handling cost."))
 
     class Meta:
-        indexes = [models.Index(fields=["day", "kind"], name="dailystats_day_kind")]
+        indexes = [models.Index(fields=["day", "kind"], name="dailystats_day_kind"),
+                   models.Index(fields=["grain", "day"], name="dailystats_grain_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.channel}: {self.cases}"
@@ -316,6 +319,7 @@ class DailyDurationBucket(models.Model):
     """Histogram of durations (span ack / res) per day and the same keys as DailyCaseStats:
     long-period percentiles come from these buckets (width: rollup.BUCKET_RATIO)."""
 
+    grain = models.PositiveSmallIntegerField(default=0)
     day = models.DateField()
     kind = models.CharField(max_length=20)
     topic = models.ForeignKey("cases.Topic", null=True, on_delete=models.DO_NOTHING,
@@ -329,7 +333,8 @@ class DailyDurationBucket(models.Model):
     n = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["day", "span"], name="durbucket_day_span")]
+        indexes = [models.Index(fields=["day", "span"], name="durbucket_day_span"),
+                   models.Index(fields=["grain", "day"], name="durbucket_grain_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.span} bucket {self.bucket}: {self.n}"

@@ -162,12 +162,23 @@ def split(f: Filters) -> tuple[tuple[date, date] | None, Filters | None]:
     return rolled, live
 
 
-def rollup_rows(user, f: Filters, days: tuple[date, date], model=None) -> QuerySet:
+def rollup_rows(user, f: Filters, days: tuple[date, date], keys: Sequence[str], model=None) -> QuerySet:
+    """Roll-up rows of `days` at the smallest grain holding the group `keys`, the filtered keys
+    and, for users who see some queues only, the queue."""
+    from complaintdesk.insights import rollup
     from complaintdesk.insights.models import DailyCaseStats
 
-    qs = (model or DailyCaseStats).objects.filter(day__gte=days[0], day__lte=days[1])
-    qs = qs.filter(attribute_q(f)).order_by()
+    need = set(keys) | {"kind"}
+    for attr, key in (("topic", "topic_id"), ("channel", "channel"), ("queue", "queue_id"),
+                      ("product", "product")):
+        if getattr(f, attr):
+            need.add(key)
     ids = permissions.visible_queue_ids(user)
+    if ids is not None:
+        need.add("queue_id")
+    qs = (model or DailyCaseStats).objects.filter(grain=rollup.grain_for(need), day__gte=days[0],
+                                                  day__lte=days[1])
+    qs = qs.filter(attribute_q(f)).order_by()
     return qs if ids is None else qs.filter(queue_id__in=ids)
 
 
@@ -287,7 +298,7 @@ def volumes_by_period(user, f: Filters) -> Table:
     counts: Counter = Counter()
     if rolled:
         trunc = Trunc("day", f.granularity, output_field=DateField())
-        for r in (rollup_rows(user, f, rolled).annotate(period=trunc).values("period", "kind")
+        for r in (rollup_rows(user, f, rolled, ["kind"]).annotate(period=trunc).values("period", "kind")
                   .annotate(n=Sum("cases"))):
             counts[(r["period"], r["kind"])] += r["n"]
     if live:
@@ -302,12 +313,12 @@ def volumes_by_period(user, f: Filters) -> Table:
 
 
 def _merged_counts(user, f: Filters, group: Sequence[str], live_aggs: dict[str, Any],
-                   rollup_aggs: dict[str, Any]) -> dict[tuple, Counter]:
+                   rollup_aggs: dict[str, Any], keys: Sequence[str]) -> dict[tuple, Counter]:
     """Per group key: the roll-up's sums for its days plus the live aggregates for the rest."""
     rolled, live = split(f)
     out: dict[tuple, Counter] = defaultdict(Counter)
     if rolled:
-        for r in rollup_rows(user, f, rolled).values(*group).annotate(**rollup_aggs):
+        for r in rollup_rows(user, f, rolled, keys).values(*group).annotate(**rollup_aggs):
             out[tuple(r[g] for g in group)].update({k: r[k] or 0 for k in rollup_aggs})
     if live:
         for r in cases(user, live).values(*group).annotate(**live_aggs):
@@ -317,7 +328,7 @@ def _merged_counts(user, f: Filters, group: Sequence[str], live_aggs: dict[str, 
 
 def volumes_by_topic(user, f: Filters) -> Table:
     counts = _merged_counts(user, f, ["kind", "topic__code", "topic__name"], {"n": Count("pk")},
-                            {"n": Sum("cases")})
+                            {"n": Sum("cases")}, ["kind", "topic_id"])
     data = [[k, code or "", name or "(no topic)", c["n"]] for (k, code, name), c in counts.items()]
     data.sort(key=lambda r: (r[0], -r[3], r[1]))
     return Table("volumes_topic", "Cases by kind and topic", ["kind", "topic", "topic name", "cases"],
@@ -325,7 +336,8 @@ def volumes_by_topic(user, f: Filters) -> Table:
 
 
 def volumes_by_channel(user, f: Filters) -> Table:
-    counts = _merged_counts(user, f, ["kind", "channel"], {"n": Count("pk")}, {"n": Sum("cases")})
+    counts = _merged_counts(user, f, ["kind", "channel"], {"n": Count("pk")}, {"n": Sum("cases")},
+                            ["kind", "channel"])
     data = [[k, ch, c["n"]] for (k, ch), c in counts.items()]
     data.sort(key=lambda r: (r[0], -r[2], r[1]))
     return Table("volumes_channel", "Cases by kind and channel", ["kind", "channel", "cases"], data,
@@ -350,7 +362,8 @@ def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
     )
     rollup_aggs = {k: Sum(k) for k in ("sla_measured", "sla_met", "breaches")}
     rollup_aggs["total"] = Sum("cases")
-    by_channel = _merged_counts(user, f, ["kind", "channel"], live_aggs, rollup_aggs)
+    by_channel = _merged_counts(user, f, ["kind", "channel"], live_aggs, rollup_aggs,
+                                ["kind", "channel"])
     counts: dict[tuple, Counter] = dict(by_channel)
     for (kind, _ch), c in by_channel.items():
         counts.setdefault((kind,), Counter()).update(c)
@@ -368,7 +381,7 @@ def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
         hists: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         from complaintdesk.insights.models import DailyDurationBucket
 
-        for r in (rollup_rows(user, f, rolled, model=DailyDurationBucket)
+        for r in (rollup_rows(user, f, rolled, ["kind", "channel"], model=DailyDurationBucket)
                   .values("kind", "channel", "span", "bucket").annotate(n=Sum("n"))):
             for key in ((r["kind"],), (r["kind"], r["channel"])):
                 hists[key][r["span"]][r["bucket"]] += r["n"]
@@ -445,10 +458,10 @@ def quality(user, f: Filters) -> Table:
                                        "accepted", "not_accepted")}
     rollup_aggs["total"] = Sum("cases")
     if f.repeat_days == rollup.REPEAT_DAYS:
-        merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs)
+        merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs, ["kind"])
     else:  # the roll-up stores the default window only
         with live_only():
-            merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs)
+            merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs, ["kind"])
     rows = []
     for (kind,), c in sorted(merged.items()):
         code = int(c.pop("reopen_code", 0))
@@ -510,7 +523,8 @@ def money(user, f: Filters) -> Table:
     sums: dict[tuple, dict[str, Any]] = defaultdict(
         lambda: {"n": 0, "claimed": Decimal(0), "paid": Decimal(0), "handling": Decimal(0)})
     if rolled:
-        rows = rollup_rows(user, f, rolled).values("kind", "topic__code", "topic__name", "channel")
+        rows = (rollup_rows(user, f, rolled, ["kind", "topic_id", "channel"])
+                .values("kind", "topic__code", "topic__name", "channel"))
         for r in rows.annotate(
                 n=Sum("cases"), claimed=Sum("amount_claimed"), paid=Sum("decision_amount"),
                 handling=Sum("handling_cost")):
