@@ -157,6 +157,15 @@ def main() -> None:
             t0 = time.perf_counter()
             rows = rollup.rebuild()
             print(f"roll-up full rebuild: {rows:,} day rows in {time.perf_counter() - t0:.1f} s")
+        elif not DailyCaseStats.objects.filter(grain=1).exists():  # built before grains existed
+            from django.db import transaction
+
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                DailyCaseStats.objects.exclude(grain=0).delete()
+                DailyDurationBucket.objects.exclude(grain=0).delete()
+                rollup.derive_grains(None)
+            print(f"roll-up coarse grains derived in {time.perf_counter() - t0:.1f} s")
         # incremental: touch 1,000 cases of the last 3 days, then refresh
         from django.db import connection
 
@@ -166,8 +175,12 @@ def main() -> None:
         t0 = time.perf_counter()
         done = rollup.refresh()
         print(f"roll-up incremental refresh: {done} in {time.perf_counter() - t0:.1f} s")
-        print(f"roll-up size: {DailyCaseStats.objects.count():,} stats rows, "
-              f"{DailyDurationBucket.objects.count():,} bucket rows")
+        from django.db.models import Count
+
+        for model in (DailyCaseStats, DailyDurationBucket):
+            sizes = dict(model.objects.values_list("grain").annotate(n=Count("pk")).order_by())
+            print(f"roll-up {model.__name__} rows per grain: "
+                  + ", ".join(f"{g} {rollup.GRAINS[g]}: {n:,}" for g, n in sorted(sizes.items())))
     today = timezone.localdate()
     modes = ["live", "rollup"] if args.mode == "both" else [args.mode]
     print("| panel | period | mode | median ms | p95 ms |\n|---|---|---|---|---|")

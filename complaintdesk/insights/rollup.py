@@ -260,33 +260,35 @@ def recompute_days(days: Iterable[date], now: datetime) -> int:
             DailyDurationBucket.objects.filter(day__in=chunk).delete()
             DailyCaseStats.objects.bulk_create(stats, batch_size=2000)
             DailyDurationBucket.objects.bulk_create(buckets, batch_size=5000)
-            _derive_grains(chunk)
+            derive_grains(chunk)
         written += len(stats)
     return written
 
 
-def _derive_grains(days: list[date] | None) -> None:
-    """Sum grain 0 rows of `days` (None: all) into every coarser grain (GROUP BY in SQL)."""
-    stats = DailyCaseStats.objects.filter(grain=0).order_by()
-    buckets = DailyDurationBucket.objects.filter(grain=0).order_by()
+def derive_grains(days: list[date] | None) -> None:
+    """Sum grain 0 rows of `days` (None: all) into every coarser grain: INSERT … SELECT …
+    GROUP BY, in the database (same SQL on SQLite and PostgreSQL)."""
+    from django.db import connection
+
+    blank_sql = {"topic_id": "NULL", "channel": "''", "queue_id": "0", "product": "''"}
+    where, params = "grain = 0", []
     if days is not None:
-        stats, buckets = stats.filter(day__in=days), buckets.filter(day__in=days)
-    sums = {f"s_{f}": Sum(f) for f in SUM_FIELDS}
-    for g, keys in GRAINS.items():
-        if g == 0:
-            continue
-        blank = {k: v for k, v in _BLANK.items() if k not in keys}
-        DailyCaseStats.objects.bulk_create(
-            [DailyCaseStats(grain=g, day=r["day"], **blank, **{k: r[k] for k in keys},
-                            **{f: r[f"s_{f}"] for f in SUM_FIELDS})
-             for r in stats.values("day", *keys).annotate(**sums).iterator(chunk_size=5000)],
-            batch_size=5000)
-        DailyDurationBucket.objects.bulk_create(
-            [DailyDurationBucket(grain=g, day=r["day"], span=r["span"], bucket=r["bucket"],
-                                 n=r["s_n"], **blank, **{k: r[k] for k in keys})
-             for r in buckets.values("day", *keys, "span", "bucket").annotate(s_n=Sum("n"))
-             .iterator(chunk_size=5000)],
-            batch_size=5000)
+        where += f" AND day IN ({', '.join(['%s'] * len(days))})"
+        params = [d.isoformat() for d in days]
+    with connection.cursor() as cur:
+        for model, sums in ((DailyCaseStats, SUM_FIELDS), (DailyDurationBucket, ("n",))):
+            table = connection.ops.quote_name(model._meta.db_table)
+            extra = ("span", "bucket") if model is DailyDurationBucket else ()
+            for g, keys in GRAINS.items():
+                if g == 0:
+                    continue
+                cols = ["day", *keys, *extra]
+                blanks = [k for k in _BLANK if k not in keys]
+                cur.execute(
+                    f"INSERT INTO {table} (grain, {', '.join(cols + blanks + list(sums))}) "
+                    f"SELECT {g}, {', '.join(cols + [blank_sql[k] for k in blanks])}, "
+                    f"{', '.join(f'SUM({f})' for f in sums)} FROM {table} WHERE {where} "
+                    f"GROUP BY {', '.join(cols)}", params)
 
 
 def rebuild(now: datetime | None = None) -> int:
@@ -298,7 +300,7 @@ def rebuild(now: datetime | None = None) -> int:
         stats, buckets = _stats_rows(None, now), _bucket_rows(None)
         DailyCaseStats.objects.bulk_create(stats, batch_size=2000)
         DailyDurationBucket.objects.bulk_create(buckets, batch_size=5000)
-        _derive_grains(None)
+        derive_grains(None)
         st = state()
         st.refreshed_at = st.rebuilt_at = now
         st.last_sweep_day = timezone.localdate(now)
