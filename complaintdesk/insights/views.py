@@ -80,8 +80,11 @@ def dashboard(request):
             rows = list(table.rows)
             panels.append({"table": table, "rows": rows, "chart": charts.figure_html(table, rows)})
         sections.append({"title": title, "panels": panels})
+    from complaintdesk.insights import rollup
+
     return render(request, "insights/dashboard.html", {
         "f": f, "query": _query(f), "sections": sections, **_filter_options(),
+        "exact_days": reports.EXACT_PERCENTILE_DAYS, "bucket_pct": rollup.BUCKET_PRECISION_PCT,
         "can_export_cases": permissions.can(request.user, "export"),
     })
 

@@ -177,3 +177,14 @@ def test_each_panel_reads_the_smallest_grain_holding_its_keys():
     assert rollup.grain_for({"kind", "channel", "queue_id"}) == 3
     assert rollup.grain_for({"kind", "topic_id", "channel"}) == 5
     assert rollup.grain_for({"kind", "product"}) == 0
+
+
+def test_the_dashboard_states_the_bucket_precision(data, admin_user):
+    from django.test import Client
+
+    rollup.refresh(NOW)
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get("/desk/insights/?start=2025-03-04&end=2026-03-03").content.decode()
+    assert "histogram ±19 %" in html
+    assert "exact for periods up to 31 days" in html and "within 19 % of the exact value" in html
