@@ -62,7 +62,7 @@ def bench_spikes() -> None:
     print(f"spikes, 50 series x {len(days[0])} daily counts: {t} ({found} alarms)")
 
 
-def bench_themes(n: int = 10_000) -> None:
+def bench_themes(n: int = 10_000, fixed_k: bool = True) -> None:
     texts: list[str] = []
     texts += pd.read_csv(DATA / "cfpb_narratives_by_product.csv")[
         "Consumer complaint narrative"].dropna().astype(str).tolist()
@@ -73,18 +73,30 @@ def bench_themes(n: int = 10_000) -> None:
     texts += pd.read_csv(DATA / "comcast_fcc_complaints_2015.csv")["Customer Complaint"].astype(
         str).tolist()
     rng = np.random.default_rng(0)
-    pick = rng.choice(len(texts), size=min(n, len(texts)), replace=False)
+    # Beyond the pool of distinct real texts, texts are drawn again (with replacement).
+    pick = rng.choice(len(texts), size=n, replace=n > len(texts))
+    print(f"pool of real texts: {len(texts):,}; drawn {n:,}"
+          f"{' with replacement' if n > len(texts) else ''}")
     start = pd.Timestamp("2024-01-01")
     items = [(int(i), texts[i], start + pd.Timedelta(hours=int(j))) for j, i in enumerate(pick)]
     chars = sum(len(t) for _, t, _ in items)
     themes, t = timed(lambda: find_themes(items))
     print(f"themes, {len(items):,} real texts ({chars / len(items):.0f} chars avg, en+ru): "
           f"{t}, k={len(themes)}")
-    _, t = timed(lambda: find_themes(items, k=10))
-    print(f"themes, same texts, k=10 fixed: {t}")
+    if fixed_k:
+        _, t = timed(lambda: find_themes(items, k=10))
+        print(f"themes, same texts, k=10 fixed: {t}")
 
 
 if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--themes-n", type=int, default=10_000, help="texts to cluster (50000: issue goal)")
+    parser.add_argument("--only", choices=["spikes", "themes"])
+    args = parser.parse_args()
     print(machine())
-    bench_spikes()
-    bench_themes()
+    if args.only != "themes":
+        bench_spikes()
+    if args.only != "spikes":
+        bench_themes(args.themes_n, fixed_k=args.themes_n <= 10_000)

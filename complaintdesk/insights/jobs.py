@@ -151,9 +151,13 @@ CONTACT_POLICY = timedelta(days=30)
 def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[SurveyInvitation]:
     """Invite customers of recently closed cases to rate the handling (one-click CSAT).
 
+    The invitation goes through the case's channel (`channels.base.customer_route`: the channel
+    the customer last wrote on, else e-mail, else SMS); an SMS carries a short text with one link.
     Contact policy: at most one survey per customer per 30 days; never for resonance cases
-    (they are handled by the special group); only customers with an e-mail address.
+    (they are handled by the special group); customers with no route get none.
     """
+    from complaintdesk.channels.base import customer_route
+
     now = now or timezone.now()
     recent = SurveyInvitation.objects.filter(customer=OuterRef("customer"),
                                              sent_at__gt=now - CONTACT_POLICY)
@@ -161,33 +165,40 @@ def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[S
         Case.objects.filter(status=S.CLOSED.value, closed_at__lte=now,
                             closed_at__gte=now - SURVEY_LOOKBACK, resonance=False,
                             survey__isnull=True)
-        .exclude(customer__email="").exclude(Exists(recent))
-        .select_related("customer").order_by("closed_at", "pk")[:batch]
+        .exclude(Exists(recent))
+        .select_related("customer").order_by("closed_at", "pk")
     )
     sent: list[SurveyInvitation] = []
     seen: set[int] = set()
-    for case in due:
+    for case in due.iterator(chunk_size=500):
+        if len(sent) >= batch:
+            break
         if case.customer_id in seen:
+            continue
+        route = customer_route(case)
+        if not route["recipient"]:
             continue
         seen.add(case.customer_id)
         try:
             with transaction.atomic():
                 inv = SurveyInvitation.objects.create(case=case, customer=case.customer, sent_at=now)
-                subject, body = survey_message(case, inv)
+                subject, body = survey_message(case, inv, channel=route["channel"])
                 case_services.enqueue(case=case, purpose=SURVEY_PURPOSE,
-                                      recipient=case.customer.email, subject=subject, body=body,
-                                      dedupe_key=f"survey:{case.pk}")
+                                      recipient=route["recipient"], channel=route["channel"],
+                                      subject=subject, body=body, dedupe_key=f"survey:{case.pk}")
         except IntegrityError:  # another worker invited this case first
             continue
         sent.append(inv)
     return sent
 
 
-def survey_message(case: Case, inv: SurveyInvitation) -> tuple[str, str]:
+def survey_message(case: Case, inv: SurveyInvitation, *, channel: str = "email") -> tuple[str, str]:
+    subject = f"[{case.reference}] How did we do?"
+    if channel == "sms":
+        return subject, f"{case.reference} is closed. Rate us 1-5: {survey_url(inv)}"
     labels = {1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied",
               5: "very satisfied"}
     links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
-    subject = f"[{case.reference}] How did we do?"
     body = (f"Hello{', ' + case.customer.name if case.customer.name else ''},\n\n"
             f"your request {case.reference} is closed. How satisfied are you with how we handled "
             f"it? One click records your answer:\n\n{links}\n\n"
@@ -229,35 +240,100 @@ def _advance(schedule: ReportSchedule, now: datetime) -> datetime:
     return nxt
 
 
-def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
-    names = (reports.DASHBOARD_TABLES if schedule.dashboard in ("", "all")
-             else [n for n in schedule.dashboard.split(",") if n in reports.TABLES])
-    params = urlencode(f.as_params())
-    parts = [f"{schedule.name}: {f.start} – {f.end}", ""]
-    for name in names:
+REPORT_TABLE_ROWS = 15
+ACTIONS_DUE_DAYS = 14
+
+
+def report_tables(schedule: ReportSchedule) -> list[str]:
+    return (reports.DASHBOARD_TABLES if schedule.dashboard in ("", "all")
+            else [n for n in schedule.dashboard.split(",") if n in reports.TABLES])
+
+
+def report_filters(schedule: ReportSchedule, now: datetime, params=None) -> reports.Filters:
+    """The schedule's filters over its last period (or the `start`/`end` in `params`)."""
+    start, end = report_period(schedule, now)
+    merged = {**(schedule.filters or {}), "start": start.isoformat(), "end": end.isoformat()}
+    for key in ("start", "end"):
+        if params is not None and params.get(key):
+            merged[key] = params.get(key)
+    return reports.Filters.from_params(merged, now=now)
+
+
+def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
+    """What the e-mail and the printable page show: volumes, tables, top themes, breaches,
+    money, corrective actions overdue and due soon."""
+    from complaintdesk.insights.models import CorrectiveAction
+
+    tables = []
+    for name in report_tables(schedule):
         table = reports.build(name, user, f)
-        rows = list(table.rows)
+        tables.append({"name": name, "table": table, "rows": list(table.rows)})
+    by_name = {t["name"]: t for t in tables}
+    headline: dict[str, object] = {}
+    if "volumes_channel" in by_name:
+        for kind, _ch, n in by_name["volumes_channel"]["rows"]:
+            headline[f"{kind} cases"] = int(headline.get(f"{kind} cases", 0)) + n
+    if "timeliness" in by_name:
+        t = by_name["timeliness"]["table"]
+        for row in by_name["timeliness"]["rows"]:
+            if row[1] == "(all)":
+                headline[f"{row[0]} SLA breaches"] = row[t.header.index("breaches")]
+    if "money" in by_name:
+        for row in by_name["money"]["rows"]:
+            key = f"{row[0]} cost of failure"
+            headline[key] = headline.get(key, 0) + row[8]
+    run = ThemeRun.objects.order_by("-created_at", "-id").first()
+    themes = list(run.themes.all()[:5]) if run is not None else []
+    today = timezone.localdate()
+    overdue = list(overdue_actions(today))
+    due_soon = list(CorrectiveAction.objects.filter(
+        deadline__gte=today, deadline__lte=today + timedelta(days=ACTIONS_DUE_DAYS),
+        status__in=[CorrectiveAction.State.PLANNED, CorrectiveAction.State.IN_PROGRESS],
+    ).select_related("owner").order_by("deadline", "pk"))
+    params = urlencode(f.as_params())
+    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline,
+            "themes": themes, "theme_run": run, "overdue": overdue, "due_soon": due_soon,
+            "due_days": ACTIONS_DUE_DAYS, "params": params,
+            "dashboard_url": f"{settings.SITE_URL}/desk/insights/?{params}",
+            "print_url": f"{settings.SITE_URL}/desk/insights/reports/{schedule.pk}/?"
+                         f"{urlencode({'start': f.start.isoformat(), 'end': f.end.isoformat()})}"}
+
+
+def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
+    """The e-mail body: plain text (the e-mail sender adds an HTML alternative with live links)
+    and a link to the printable page."""
+    data = report_data(schedule, f, user)
+    parts = [f"{schedule.name}: {f.start} – {f.end}", "",
+             f"Printable report (print or save as PDF): {data['print_url']}", ""]
+    if data["headline"]:
+        parts.append("== Summary")
+        parts += [f"{k}: {v}" for k, v in data["headline"].items()]
+        parts.append("")
+    for t in data["tables"]:
+        table, rows = t["table"], t["rows"]
         parts.append(f"== {table.title} ({len(rows)} rows)")
         parts.append(" | ".join(table.header))
-        for row in rows[:15]:
+        for row in rows[:REPORT_TABLE_ROWS]:
             parts.append(" | ".join("" if v is None else str(v) for v in row))
-        if len(rows) > 15:
-            parts.append(f"… {len(rows) - 15} more rows in the export")
-        parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{name}.xlsx?{params}")
+        if len(rows) > REPORT_TABLE_ROWS:
+            parts.append(f"… {len(rows) - REPORT_TABLE_ROWS} more rows in the export")
+        parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{t['name']}.xlsx?{data['params']}")
         parts.append("")
-    run = ThemeRun.objects.order_by("-created_at", "-id").first()
-    if run is not None:
+    if data["theme_run"] is not None:
         parts.append("== Top themes (latest run)")
-        for t in run.themes.all()[:5]:
-            flag = " NEW" if t.is_new else (" GROWING" if t.is_growing else "")
-            parts.append(f"{t.size} cases: {t.label}{flag}")
+        for th in data["themes"]:
+            flag = " NEW" if th.is_new else (" GROWING" if th.is_growing else "")
+            parts.append(f"{th.size} cases: {th.label}{flag}")
         parts.append("")
-    overdue = list(overdue_actions(timezone.localdate()))
-    parts.append(f"== Corrective actions overdue: {len(overdue)}")
-    for a in overdue[:10]:
+    parts.append(f"== Corrective actions overdue: {len(data['overdue'])}")
+    for a in data["overdue"][:10]:
         parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
     parts.append("")
-    parts.append(f"Dashboard: {settings.SITE_URL}/desk/insights/?{params}")
+    parts.append(f"== Corrective actions due in the next {data['due_days']} days: {len(data['due_soon'])}")
+    for a in data["due_soon"][:10]:
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+    parts.append("")
+    parts.append(f"Dashboard: {data['dashboard_url']}")
     return "\n".join(parts)
 
 
@@ -271,9 +347,8 @@ def send_due_reports(now: datetime | None = None) -> int:
             next_run_at=nxt, last_sent_at=now)
         if not won:
             continue
-        start, end = report_period(schedule, now)
-        params = {**(schedule.filters or {}), "start": start.isoformat(), "end": end.isoformat()}
-        f = reports.Filters.from_params(params, now=now)
+        f = report_filters(schedule, now)
+        start, end = f.start, f.end
         user = schedule.created_by or _SystemReader()
         body = report_text(schedule, f, user)
         for recipient in schedule.recipient_list:
@@ -316,8 +391,11 @@ def remind_overdue_actions(now: datetime | None = None) -> int:
 def run_all(now: datetime | None = None) -> dict[str, int]:
     """Every insight job once (for the worker pass or cron)."""
     now = now or timezone.now()
+    from complaintdesk.insights import rollup
+
     spikes_report = detect_case_spikes(now)
     return {
+        **rollup.refresh(now),
         "spikes_new": len(spikes_report.created),
         "spike_alerts": spikes_report.alerts,
         "surveys": len(send_due_surveys(now)),
@@ -327,7 +405,7 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
 
 
 # How often the worker pass runs each job at most (seconds); a cache key is the lock.
-JOB_INTERVALS = {"spikes": 600, "surveys": 300, "reports": 300}
+JOB_INTERVALS = {"rollup": 600, "spikes": 600, "surveys": 300, "reports": 300}
 
 
 def run_due(now: datetime | None = None) -> dict[str, int]:
@@ -336,6 +414,10 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     done: dict[str, int] = {}
+    if cache.add("insights:job:rollup", 1, JOB_INTERVALS["rollup"]):
+        from complaintdesk.insights import rollup
+
+        done.update(rollup.refresh(now))
     if cache.add("insights:job:spikes", 1, JOB_INTERVALS["spikes"]):
         rep = detect_case_spikes(now)
         done["spikes_new"], done["spike_alerts"] = len(rep.created), rep.alerts

@@ -269,3 +269,83 @@ class ReportSchedule(models.Model):
     def recipient_list(self) -> list[str]:
         raw = self.recipients.replace(",", "\n").replace(";", "\n")
         return [r.strip() for r in raw.splitlines() if r.strip()]
+
+
+# ---------------------------------------------------------------- daily roll-up (dashboards)
+
+
+class DailyCaseStats(models.Model):
+    """Cases received on one local day, per kind × topic × channel × queue × product: what the
+    dashboard panels sum for whole days instead of scanning cases (see insights/rollup.py)."""
+
+    grain = models.PositiveSmallIntegerField(default=0, help_text=_(
+        "0: every key; others: a subset of the keys (rollup.GRAINS), the rest left blank."))
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    topic = models.ForeignKey("cases.Topic", null=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
+    channel = models.CharField(max_length=20)
+    queue = models.ForeignKey("cases.Queue", on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    product = models.CharField(max_length=100, blank=True)
+    cases = models.PositiveIntegerField(default=0)
+    acknowledged = models.PositiveIntegerField(default=0)
+    ack_seconds = models.FloatField(default=0, help_text=_("Sum of acknowledged − received."))
+    decided = models.PositiveIntegerField(default=0)
+    resolve_seconds = models.FloatField(default=0, help_text=_("Sum of decided − received."))
+    sla_measured = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    breaches = models.PositiveIntegerField(default=0, help_text=_("As of the refresh."))
+    repeats = models.PositiveIntegerField(default=0, help_text=_("Repeat contacts, 30-day window."))
+    reopened = models.PositiveIntegerField(default=0)
+    closed_or_reopened = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    not_accepted = models.PositiveIntegerField(default=0)
+    amount_claimed = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    decision_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    handling_cost = models.DecimalField(max_digits=18, decimal_places=2, default=0,
+                                        help_text=_("Sum of the cases' stored handling cost."))
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "kind"], name="dailystats_day_kind"),
+                   models.Index(fields=["grain", "day"], name="dailystats_grain_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.channel}: {self.cases}"
+
+
+class DailyDurationBucket(models.Model):
+    """Histogram of durations (span ack / res) per day and the same keys as DailyCaseStats:
+    long-period percentiles come from these buckets (width: rollup.BUCKET_RATIO)."""
+
+    grain = models.PositiveSmallIntegerField(default=0)
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    topic = models.ForeignKey("cases.Topic", null=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
+    channel = models.CharField(max_length=20)
+    queue = models.ForeignKey("cases.Queue", on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    product = models.CharField(max_length=100, blank=True)
+    span = models.CharField(max_length=3)
+    bucket = models.SmallIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "span"], name="durbucket_day_span"),
+                   models.Index(fields=["grain", "day"], name="durbucket_grain_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.span} bucket {self.bucket}: {self.n}"
+
+
+class RollupState(models.Model):
+    """One row: when the roll-up was last refreshed (days before that local day are covered)."""
+
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    last_sweep_day = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"roll-up refreshed {self.refreshed_at}"

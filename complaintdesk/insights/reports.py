@@ -7,9 +7,10 @@ and claims are never averaged together: every table is grouped by kind first.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from django.db.models import (
     Avg,
     BigIntegerField,
     Count,
+    DateField,
     DecimalField,
     DurationField,
     Exists,
@@ -35,7 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as CaseWhen
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, Trunc, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -128,6 +130,56 @@ def attribute_q(f: Filters, prefix: str = "") -> Q:
 def cases(user, f: Filters) -> QuerySet:
     qs = permissions.cases_visible_to(user, Case.objects.all())
     return qs.filter(attribute_q(f), received_at__gte=f.start_dt, received_at__lt=f.end_dt).order_by()
+
+
+# ---------------------------------------------------------------- roll-up or live
+
+_FORCE_LIVE = False
+EXACT_PERCENTILE_DAYS = 31  # periods up to this long get exact percentiles; longer: histogram
+
+
+@contextmanager
+def live_only():
+    """Compute every panel from cases, ignoring the roll-up (tests, benchmark 'before')."""
+    global _FORCE_LIVE
+    old, _FORCE_LIVE = _FORCE_LIVE, True
+    try:
+        yield
+    finally:
+        _FORCE_LIVE = old
+
+
+def split(f: Filters) -> tuple[tuple[date, date] | None, Filters | None]:
+    """(days read from the roll-up, filters for the days computed live). Whole days before the
+    local day of the last roll-up refresh come from the roll-up; the rest (today) is live."""
+    from complaintdesk.insights import rollup
+
+    until = None if _FORCE_LIVE else rollup.covered_until()
+    if until is None or f.start >= until:
+        return None, f
+    rolled = (f.start, min(f.end, until - timedelta(days=1)))
+    live = replace(f, start=until) if f.end >= until else None
+    return rolled, live
+
+
+def rollup_rows(user, f: Filters, days: tuple[date, date], keys: Sequence[str], model=None) -> QuerySet:
+    """Roll-up rows of `days` at the smallest grain holding the group `keys`, the filtered keys
+    and, for users who see some queues only, the queue."""
+    from complaintdesk.insights import rollup
+    from complaintdesk.insights.models import DailyCaseStats
+
+    need = set(keys) | {"kind"}
+    for attr, key in (("topic", "topic_id"), ("channel", "channel"), ("queue", "queue_id"),
+                      ("product", "product")):
+        if getattr(f, attr):
+            need.add(key)
+    ids = permissions.visible_queue_ids(user)
+    if ids is not None:
+        need.add("queue_id")
+    qs = (model or DailyCaseStats).objects.filter(grain=rollup.grain_for(need), day__gte=days[0],
+                                                  day__lte=days[1])
+    qs = qs.filter(attribute_q(f)).order_by()
+    return qs if ids is None else qs.filter(queue_id__in=ids)
 
 
 # ---------------------------------------------------------------- percentiles
@@ -242,62 +294,126 @@ def _kind_label(value: str) -> str:
 
 
 def volumes_by_period(user, f: Filters) -> Table:
-    trunc = GRANULARITIES[f.granularity]("received_at", tzinfo=timezone.get_current_timezone())
-    rows = (
-        cases(user, f).annotate(period=trunc).values("period", "kind")
-        .annotate(n=Count("pk")).order_by("period", "kind")
-    )
-    data = [[timezone.localtime(r["period"]).date() if isinstance(r["period"], datetime)
-             else r["period"], r["kind"], r["n"]] for r in rows]
+    rolled, live = split(f)
+    counts: Counter = Counter()
+    if rolled:
+        trunc = Trunc("day", f.granularity, output_field=DateField())
+        for r in (rollup_rows(user, f, rolled, ["kind"]).annotate(period=trunc).values("period", "kind")
+                  .annotate(n=Sum("cases"))):
+            counts[(r["period"], r["kind"])] += r["n"]
+    if live:
+        trunc = GRANULARITIES[f.granularity]("received_at", tzinfo=timezone.get_current_timezone())
+        for r in cases(user, live).annotate(period=trunc).values("period", "kind").annotate(n=Count("pk")):
+            period = (timezone.localtime(r["period"]).date() if isinstance(r["period"], datetime)
+                      else r["period"])
+            counts[(period, r["kind"])] += r["n"]
+    data = [[p, k, n] for (p, k), n in sorted(counts.items())]
     return Table("volumes", f"Cases per {f.granularity}, by kind", ["period", "kind", "cases"], data,
                  chart={"type": "line", "x": 0, "series": 1, "y": 2})
 
 
+def _merged_counts(user, f: Filters, group: Sequence[str], live_aggs: dict[str, Any],
+                   rollup_aggs: dict[str, Any], keys: Sequence[str]) -> dict[tuple, Counter]:
+    """Per group key: the roll-up's sums for its days plus the live aggregates for the rest."""
+    rolled, live = split(f)
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    if rolled:
+        for r in rollup_rows(user, f, rolled, keys).values(*group).annotate(**rollup_aggs):
+            out[tuple(r[g] for g in group)].update({k: r[k] or 0 for k in rollup_aggs})
+    if live:
+        for r in cases(user, live).values(*group).annotate(**live_aggs):
+            out[tuple(r[g] for g in group)].update({k: r[k] or 0 for k in live_aggs})
+    return out
+
+
 def volumes_by_topic(user, f: Filters) -> Table:
-    rows = (
-        cases(user, f).values("kind", "topic__code", "topic__name").annotate(n=Count("pk"))
-        .order_by("kind", "-n", "topic__code")
-    )
-    data = [[r["kind"], r["topic__code"] or "", r["topic__name"] or "(no topic)", r["n"]] for r in rows]
+    counts = _merged_counts(user, f, ["kind", "topic__code", "topic__name"], {"n": Count("pk")},
+                            {"n": Sum("cases")}, ["kind", "topic_id"])
+    data = [[k, code or "", name or "(no topic)", c["n"]] for (k, code, name), c in counts.items()]
+    data.sort(key=lambda r: (r[0], -r[3], r[1]))
     return Table("volumes_topic", "Cases by kind and topic", ["kind", "topic", "topic name", "cases"],
                  data, chart={"type": "bar", "x": 2, "series": 0, "y": 3})
 
 
 def volumes_by_channel(user, f: Filters) -> Table:
-    rows = cases(user, f).values("kind", "channel").annotate(n=Count("pk")).order_by("kind", "-n")
-    data = [[r["kind"], r["channel"], r["n"]] for r in rows]
+    counts = _merged_counts(user, f, ["kind", "channel"], {"n": Count("pk")}, {"n": Sum("cases")},
+                            ["kind", "channel"])
+    data = [[k, ch, c["n"]] for (k, ch), c in counts.items()]
+    data.sort(key=lambda r: (r[0], -r[2], r[1]))
     return Table("volumes_channel", "Cases by kind and channel", ["kind", "channel", "cases"], data,
                  chart={"type": "bar", "x": 1, "series": 0, "y": 2})
 
 
 def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
-    """Per kind and channel (and per kind over all channels): ack and resolve times, SLA."""
+    """Per kind and channel (and per kind over all channels): ack and resolve times, SLA.
+
+    Counts: roll-up for whole days + live for today. Percentiles: exact (percentile_cont) for
+    periods up to EXACT_PERCENTILE_DAYS, else from the roll-up's duration histogram."""
+    from complaintdesk.insights import rollup
+
     now = now or timezone.now()
-    qs = cases(user, f)
     measured = Q(decided_at__isnull=False, resolve_by__isnull=False)
-    counts = dict(
+    live_aggs = dict(
         sla_measured=Count("pk", filter=measured),
         sla_met=Count("pk", filter=measured & Q(decided_at__lte=F("resolve_by"))),
         breaches=Count("pk", filter=(measured & Q(decided_at__gt=F("resolve_by")))
                        | Q(decided_at__isnull=True, resolve_by__lt=now)),
         total=Count("pk"),
     )
+    rollup_aggs = {k: Sum(k) for k in ("sla_measured", "sla_met", "breaches")}
+    rollup_aggs["total"] = Sum("cases")
+    by_channel = _merged_counts(user, f, ["kind", "channel"], live_aggs, rollup_aggs,
+                                ["kind", "channel"])
+    counts: dict[tuple, Counter] = dict(by_channel)
+    for (kind, _ch), c in by_channel.items():
+        counts.setdefault((kind,), Counter()).update(c)
+
+    rolled, live = split(f)
+    spans = {"ack": rollup.SPANS["ack"], "res": rollup.SPANS["res"]}
+    period_days = (f.end - f.start).days + 1
+    pct: dict[tuple, dict[str, dict[float, float | None]]] = {}
+    if rolled is None or period_days <= EXACT_PERCENTILE_DAYS:
+        qs = cases(user, f)
+        for group_by in (["kind"], ["kind", "channel"]):
+            pct.update(duration_percentiles(qs, spans, group_by))
+        precision = "exact"
+    else:
+        hists: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        from complaintdesk.insights.models import DailyDurationBucket
+
+        for r in (rollup_rows(user, f, rolled, ["kind", "channel"], model=DailyDurationBucket)
+                  .values("kind", "channel", "span", "bucket").annotate(n=Sum("n"))):
+            for key in ((r["kind"],), (r["kind"], r["channel"])):
+                hists[key][r["span"]][r["bucket"]] += r["n"]
+        if live:
+            cols = {f"_d_{n}": ExpressionWrapper(F(e) - F(s), output_field=DurationField())
+                    for n, (s, e) in spans.items()}
+            for kind, ch, *ds in cases(user, live).annotate(**cols).values_list("kind", "channel", *cols):
+                for name, d in zip(spans, ds, strict=True):
+                    if d is not None:
+                        b = rollup.bucket_of_seconds(d.total_seconds())
+                        hists[(kind,)][name][b] += 1
+                        hists[(kind, ch)][name][b] += 1
+        for key, h in hists.items():
+            pct[key] = {name: {q: _hours(v) for q, v in
+                               rollup.percentiles_from_histogram(h.get(name, {}), (0.5, 0.9)).items()}
+                        for name in spans}
+        precision = f"histogram ±{rollup.BUCKET_PRECISION_PCT} %"
     header = ["kind", "channel", "cases", "ack median h", "ack p90 h", "resolve median h",
               "resolve p90 h", "SLA measured", "SLA met", "SLA compliance %", "breaches"]
     data: list[list[Any]] = []
-    spans = {"ack": ("received_at", "acknowledged_at"), "res": ("received_at", "decided_at")}
-    for group_by in (["kind"], ["kind", "channel"]):
-        stats = duration_percentiles(qs, spans, group_by, extra=counts)
-        for key in sorted(stats):
-            r = stats[key]
-            a, d = r["ack"], r["res"]
-            data.append([
-                key[0], key[1] if len(key) > 1 else "(all)", r["total"], a[0.5], a[0.9],
-                d[0.5], d[0.9], r["sla_measured"], r["sla_met"],
-                _pct(r["sla_met"], r["sla_measured"]), r["breaches"],
-            ])
+    empty = {0.5: None, 0.9: None}
+    for key, c in counts.items():
+        p = pct.get(key, {})
+        a, d = p.get("ack", empty), p.get("res", empty)
+        data.append([key[0], key[1] if len(key) > 1 else "(all)", c["total"], a[0.5], a[0.9],
+                     d[0.5], d[0.9], c["sla_measured"], c["sla_met"],
+                     _pct(c["sla_met"], c["sla_measured"]), c["breaches"]])
     data.sort(key=lambda row: (row[0], row[1] != "(all)", row[1]))
-    return Table("timeliness", "Timeliness by kind and channel", header, data,
+    title = "Timeliness by kind and channel"
+    if precision != "exact":
+        title += f" (percentiles from daily duration buckets, {precision})"
+    return Table("timeliness", title, header, data,
                  chart={"type": "bar", "x": 1, "series": 0, "y": 5, "only": ("channel", "(all)")})
 
 
@@ -321,6 +437,8 @@ _BIG = 1_000_000_000
 
 
 def quality(user, f: Filters) -> Table:
+    from complaintdesk.insights import rollup
+
     # Each correlated EXISTS is evaluated once per row: the reopen flag and "closed at least once"
     # share one CASE, summed as reopened + closed_or_reopened × 10⁹ and split afterwards.
     reopen_code = CaseWhen(
@@ -328,18 +446,28 @@ def quality(user, f: Filters) -> Table:
         When(closed_at__isnull=False, then=Value(_BIG)),
         default=Value(0), output_field=BigIntegerField(),
     )
-    raw = cases(user, f).values("kind").annotate(
+    live_aggs = dict(
         total=Count("pk"),
         repeats=Count("pk", filter=Q(repeat_q(f.repeat_days))),
         reopen_code=Coalesce(Sum(reopen_code), 0, output_field=BigIntegerField()),
         closed=Count("pk", filter=Q(status=S.CLOSED.value)),
         accepted=Count("pk", filter=Q(status=S.CLOSED.value, customer_accepted=Accepted.YES)),
         not_accepted=Count("pk", filter=Q(status=S.CLOSED.value, customer_accepted=Accepted.NO)),
-    ).order_by("kind")
+    )
+    rollup_aggs = {k: Sum(k) for k in ("repeats", "reopened", "closed_or_reopened", "closed",
+                                       "accepted", "not_accepted")}
+    rollup_aggs["total"] = Sum("cases")
+    if f.repeat_days == rollup.REPEAT_DAYS:
+        merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs, ["kind"])
+    else:  # the roll-up stores the default window only
+        with live_only():
+            merged = _merged_counts(user, f, ["kind"], live_aggs, rollup_aggs, ["kind"])
     rows = []
-    for r in raw:
-        code = int(r.pop("reopen_code"))
-        rows.append({**r, "reopened": code % _BIG, "closed_or_reopened": code // _BIG})
+    for (kind,), c in sorted(merged.items()):
+        code = int(c.pop("reopen_code", 0))
+        c["reopened"] += code % _BIG
+        c["closed_or_reopened"] += code // _BIG
+        rows.append({"kind": kind, **c})
     header = ["kind", "cases", f"repeat contacts ({f.repeat_days} d)", "repeat rate %", "reopened",
               "reopen rate %", "closed", "accepted", "not accepted", "accepted share %"]
     data = [[r["kind"], r["total"], r["repeats"], _pct(r["repeats"], r["total"]), r["reopened"],
@@ -390,21 +518,40 @@ def money(user, f: Filters) -> Table:
     """Claimed vs paid back and the cost of handling per kind and topic: the cost of failure."""
     dec = DecimalField(max_digits=16, decimal_places=2)
     zero = Value(Decimal("0"), output_field=dec)
-    rows = cases(user, f).values("kind", "topic__code", "topic__name").annotate(
-        n=Count("pk"),
-        claimed=Coalesce(Sum("amount_claimed"), zero, output_field=dec),
-        paid=Coalesce(Sum("decision_amount"), zero, output_field=dec),
-        handling=Coalesce(Sum(handling_cost_expr(), output_field=dec), zero, output_field=dec),
-    ).order_by("kind", "topic__code")
+    rates = {r.channel: Decimal(r.amount) for r in HandlingCostRate.objects.all()}
+    rolled, live = split(f)
+    sums: dict[tuple, dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "claimed": Decimal(0), "paid": Decimal(0), "handling": Decimal(0)})
+    if rolled:
+        rows = (rollup_rows(user, f, rolled, ["kind", "topic_id", "channel"])
+                .values("kind", "topic__code", "topic__name", "channel"))
+        for r in rows.annotate(
+                n=Sum("cases"), claimed=Sum("amount_claimed"), paid=Sum("decision_amount"),
+                handling=Sum("handling_cost")):
+            s = sums[(r["kind"], r["topic__code"], r["topic__name"])]
+            s["n"] += r["n"]
+            s["claimed"] += Decimal(r["claimed"] or 0)
+            s["paid"] += Decimal(r["paid"] or 0)
+            s["handling"] += (rates[r["channel"]] * r["n"] if r["channel"] in rates
+                              else Decimal(r["handling"] or 0))
+    if live:
+        for r in cases(user, live).values("kind", "topic__code", "topic__name").annotate(
+                n=Count("pk"),
+                claimed=Coalesce(Sum("amount_claimed"), zero, output_field=dec),
+                paid=Coalesce(Sum("decision_amount"), zero, output_field=dec),
+                handling=Coalesce(Sum(handling_cost_expr(), output_field=dec), zero, output_field=dec)):
+            s = sums[(r["kind"], r["topic__code"], r["topic__name"])]
+            s["n"] += r["n"]
+            for k in ("claimed", "paid", "handling"):
+                s[k] += Decimal(r[k] or 0)
     header = ["kind", "topic", "topic name", "cases", "claimed", "paid back", "paid share %",
               "handling cost", "cost of failure"]
     data = []
-    for r in rows:
-        claimed, paid, handling = (Decimal(r["claimed"] or 0), Decimal(r["paid"] or 0),
-                                   Decimal(r["handling"] or 0))
-        data.append([r["kind"], r["topic__code"] or "", r["topic__name"] or "(no topic)", r["n"],
+    for (kind, code, name), r in sums.items():
+        claimed, paid, handling = r["claimed"], r["paid"], r["handling"]
+        data.append([kind, code or "", name or "(no topic)", r["n"],
                      claimed, paid, _pct(paid, claimed), handling, paid + handling])
-    data.sort(key=lambda row: (row[0], -row[8]))
+    data.sort(key=lambda row: (row[0], -row[8], row[1]))
     return Table("money", "Money and cost of failure by kind and topic", header, data,
                  chart={"type": "bar", "x": 2, "series": 0, "y": 8})
 

@@ -213,10 +213,27 @@ class Effect:
     after_per_week: float | None
     change_pct: float | None
     forecast_pct: float | None
+    # Seasonal baseline: what the weeks after would have brought without the action.
+    expected_after: float | None = None
+    seasonal_change_pct: float | None = None
+    baseline: str = ""
+
+
+YEAR = timedelta(weeks=52)  # 364 days: the same weekdays a year earlier
+MIN_BASELINE_CASES = 10
 
 
 def action_effect(action: CorrectiveAction, *, weeks: int = 8, now: datetime | None = None) -> Effect | None:
-    """Cases per week of the action's topic in the N weeks before its completion vs after it."""
+    """Cases of the action's topic in the N weeks before its completion vs after it: the plain
+    weekly rates, and the seasonally adjusted effect — observed after vs the expected volume of
+    those weeks:
+
+    * **same weeks last year**: (cases in the after-weeks a year earlier) × (cases in the
+      before-weeks / the same before-weeks a year earlier) — last year's seasonal shape at this
+      year's level; used when the year-earlier before-weeks hold ≥ 10 cases;
+    * otherwise the **weekday profile** of the before-weeks: each elapsed day of the after-period
+      expects the before-period's mean for its weekday (partial weeks stay fair).
+    """
     topic_id = action.effective_topic_id
     if topic_id is None or action.completed_at is None:
         return None
@@ -224,9 +241,15 @@ def action_effect(action: CorrectiveAction, *, weeks: int = 8, now: datetime | N
     done = action.completed_at
     span = timedelta(weeks=weeks)
     after_end = min(done + span, now)
-    agg = Case.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id)).aggregate(
-        before=Count("pk", filter=Q(received_at__gte=done - span, received_at__lt=done)),
-        after=Count("pk", filter=Q(received_at__gte=done, received_at__lt=after_end)),
+    topic_cases = Case.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id)).order_by()
+
+    def window(lo, hi):
+        return Count("pk", filter=Q(received_at__gte=lo, received_at__lt=hi))
+
+    agg = topic_cases.aggregate(
+        before=window(done - span, done), after=window(done, after_end),
+        ly_before=window(done - span - YEAR, done - YEAR),
+        ly_after=window(done - YEAR, after_end - YEAR),
     )
     weeks_after = max(0.0, (after_end - done).total_seconds() / (7 * 86400))
     before_pw = agg["before"] / weeks
@@ -234,10 +257,41 @@ def action_effect(action: CorrectiveAction, *, weeks: int = 8, now: datetime | N
     change = (round(100.0 * (after_pw - before_pw) / before_pw, 1)
               if after_pw is not None and before_pw else None)
     forecast = -float(action.forecast_drop_pct) if action.forecast_drop_pct is not None else None
+    expected, baseline = None, ""
+    if after_pw is not None:
+        if agg["ly_before"] >= MIN_BASELINE_CASES:
+            expected = agg["ly_after"] * agg["before"] / agg["ly_before"]
+            baseline = "same weeks last year"
+        elif agg["before"]:
+            expected = _weekday_expected(topic_cases, done - span, done, after_end, weeks)
+            baseline = "weekday profile of the weeks before"
+    seasonal = (round(100.0 * (agg["after"] - expected) / expected, 1) if expected else None)
     return Effect(weeks=weeks, before=agg["before"], after=agg["after"],
                   weeks_after=round(weeks_after, 2), before_per_week=round(before_pw, 2),
                   after_per_week=None if after_pw is None else round(after_pw, 2),
-                  change_pct=change, forecast_pct=forecast)
+                  change_pct=change, forecast_pct=forecast,
+                  expected_after=None if expected is None else round(expected, 1),
+                  seasonal_change_pct=seasonal, baseline=baseline)
+
+
+def _weekday_expected(qs, lo: datetime, hi: datetime, after_end: datetime, weeks: int) -> float:
+    """Σ over the after-period of the before-period's mean count for the same local weekday
+    (a partial day counts by its elapsed fraction)."""
+    from django.db.models.functions import ExtractIsoWeekDay
+
+    tz = timezone.get_current_timezone()
+    per_weekday = {r["wd"]: r["n"] / weeks for r in qs.filter(received_at__gte=lo, received_at__lt=hi)
+                   .annotate(wd=ExtractIsoWeekDay("received_at", tzinfo=tz)).values("wd")
+                   .annotate(n=Count("pk"))}
+    expected, t = 0.0, hi
+    while t < after_end:
+        local = timezone.localtime(t)
+        next_midnight = timezone.make_aware(
+            datetime.combine(local.date() + timedelta(days=1), datetime.min.time()), tz)
+        stop = min(next_midnight, after_end)
+        expected += per_weekday.get(local.isoweekday(), 0.0) * (stop - t).total_seconds() / 86400
+        t = stop
+    return expected
 
 
 def set_action_status(action: CorrectiveAction, status: str, *, now: datetime | None = None) -> None:

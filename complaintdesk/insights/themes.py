@@ -128,6 +128,9 @@ class _Fit:
     k: int
 
 
+_SVD_FIT_SAMPLE = 20_000
+
+
 def _vectorise(texts: list[str], language: str, random_state: int) -> tuple[Any, ...]:
     n = len(texts)
     min_df = 2 if n >= 50 else 1
@@ -168,7 +171,14 @@ def _vectorise(texts: list[str], language: str, random_state: int) -> tuple[Any,
     dims = min(100, mat.shape[1] - 1, n - 1)
     if dims >= 2:
         svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=random_state)
-        emb = svd.fit_transform(mat)
+        if n > _SVD_FIT_SAMPLE:
+            # The randomized SVD's repeated sparse products dominate on large periods: learn
+            # the 100 directions on a random sample, then project every text (one product).
+            rows = np.random.default_rng(random_state).choice(n, _SVD_FIT_SAMPLE, replace=False)
+            svd.fit(mat[np.sort(rows)])
+            emb = svd.transform(mat)
+        else:
+            emb = svd.fit_transform(mat)
     else:
         emb = mat.toarray()
     return normalize(emb), word, vocab

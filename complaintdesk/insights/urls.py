@@ -17,9 +17,11 @@ urlpatterns = [
     path("rootcauses/new/", views.rootcause_edit, name="rootcause_new"),
     path("rootcauses/<int:pk>/", views.rootcause_detail, name="rootcause"),
     path("rootcauses/<int:pk>/edit/", views.rootcause_edit, name="rootcause_edit"),
+    path("rootcauses/<int:pk>/propose/", views.rootcause_propose, name="rootcause_propose"),
     path("actions/", views.action_list, name="actions"),
     path("actions/<int:pk>/", views.action_edit, name="action"),
     path("recovery/", views.recovery_list, name="recovery"),
     path("schedules/", views.schedule_list, name="schedules"),
+    path("reports/<int:pk>/", views.report_print, name="report"),
     path("base/", views.base_list, name="bases"),
 ]

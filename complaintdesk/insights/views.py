@@ -80,8 +80,11 @@ def dashboard(request):
             rows = list(table.rows)
             panels.append({"table": table, "rows": rows, "chart": charts.figure_html(table, rows)})
         sections.append({"title": title, "panels": panels})
+    from complaintdesk.insights import rollup
+
     return render(request, "insights/dashboard.html", {
         "f": f, "query": _query(f), "sections": sections, **_filter_options(),
+        "exact_days": reports.EXACT_PERCENTILE_DAYS, "bucket_pct": rollup.BUCKET_PRECISION_PCT,
         "can_export_cases": permissions.can(request.user, "export"),
     })
 
@@ -259,10 +262,40 @@ def rootcause_detail(request, pk: int):
             a.effect = services.action_effect(a)
     samples = permissions.cases_visible_to(request.user).filter(
         pk__in=item.sample_case_ids).select_related("topic").order_by("received_at")
+    from complaintdesk.insights import assistant
+
     return render(request, "insights/rootcause.html", {
         "item": item, "causes": causes, "cause_form": cause_form, "action_form": action_form,
         "samples": samples, "today": timezone.localdate(),
+        "assistant": assistant.is_configured() and item.theme_id is not None,
     })
+
+
+@insights_view
+@require_POST
+def rootcause_propose(request, pk: int):
+    """Ask the optional AI assistant for a chain of whys for the analysis' theme; the answer is
+    shown as a draft in the edit form and saved only when the analyst saves it."""
+    from complaintdesk.insights import assistant
+
+    if not assistant.is_configured():
+        raise Http404("The AI assistant is not configured.")
+    item = get_object_or_404(RootCause.objects.select_related("theme"), pk=pk)
+    if item.theme is None:
+        messages.error(request, _("Attach the analysis to a theme to get a proposal."))
+        return redirect("insights:rootcause", pk=pk)
+    try:
+        proposal = assistant.propose_chain(item.theme, exclude=item.pk)
+    except assistant.AssistantError as exc:
+        messages.error(request, str(exc))
+        return redirect("insights:rootcause", pk=pk)
+    AuditEntry.objects.create(actor=request.user, action="insights.assistant",
+                              detail={"root_cause": item.pk, "theme": item.theme_id,
+                                      "examples": proposal.examples_used})
+    form = forms.RootCauseForm(instance=item, initial={
+        "whys": proposal.whys, "problem": item.problem or proposal.problem})
+    return render(request, "insights/rootcause_edit.html", {
+        "form": form, "item": item, "proposal": proposal})
 
 
 @insights_view
@@ -323,6 +356,18 @@ def schedule_list(request):
         return redirect("insights:schedules")
     return render(request, "insights/schedules.html", {
         "form": form, "items": ReportSchedule.objects.order_by("name")})
+
+
+@insights_view
+def report_print(request, pk: int):
+    """The scheduled report as a printable page (print CSS; the browser saves it as PDF), with
+    the figures the viewer may see."""
+    from complaintdesk.insights import jobs
+
+    schedule = get_object_or_404(ReportSchedule, pk=pk)
+    f = jobs.report_filters(schedule, timezone.now(), request.GET)
+    return render(request, "insights/report_print.html", {
+        **jobs.report_data(schedule, f, request.user), "generated": timezone.now()})
 
 
 @insights_view

@@ -60,10 +60,46 @@ def test_a_supervisor_schedules_a_report_from_the_page(owner, login, frozen):
 def test_run_all_runs_every_job_once(mk, owner, frozen):
     counts = jobs.run_all(NOW)
     assert counts == {"spikes_new": 0, "spike_alerts": 0, "surveys": 0, "reports": 0,
-                      "overdue_reminders": 0}
+                      "overdue_reminders": 0, "rollup_rebuilt_rows": 0}
 
 
 def test_run_due_throttles_each_job_between_worker_passes(queues, frozen):
     ReportSchedule.objects.create(name="W", recipients="a@example.com", next_run_at=NOW)
     assert jobs.run_due(NOW)["reports"] == 1
     assert jobs.run_due(NOW) == {}
+
+
+def test_the_email_links_a_printable_page_with_volumes_themes_breaches_money_and_actions(
+        mk, owner, login, frozen):
+    from datetime import date
+
+    from complaintdesk.insights.models import Cause, CorrectiveAction, RootCause
+
+    mk(kind="complaint", topic="delivery-late", days_ago=3, resolve_by=NOW - timedelta(days=1))
+    rc = RootCause.objects.create(title="Late", whys=["why"])
+    cause = Cause.objects.create(root_cause=rc, text="Dispatch blind")
+    CorrectiveAction.objects.create(cause=cause, title="Show courier load", owner=owner,
+                                    deadline=date(2026, 3, 10))
+    CorrectiveAction.objects.create(cause=cause, title="Old promise", deadline=date(2026, 2, 1))
+    schedule = ReportSchedule.objects.create(name="Weekly CX", recipients="boss@example.com",
+                                             next_run_at=NOW, created_by=owner)
+    assert jobs.send_due_reports(NOW) == 1
+    body = Outbox.objects.get(purpose="report").body
+    link = f"http://testserver/desk/insights/reports/{schedule.pk}/?start=2026-02-23&end=2026-03-01"
+    assert link in body
+    assert "complaint SLA breaches: 1" in body and "complaint cases: 1" in body
+    assert "due in the next 14 days: 1" in body and "Show courier load" in body
+    html = login(owner).get(link.replace("http://testserver", "")).content.decode()
+    assert "@media print" in html and "@page" in html
+    for text in ("Weekly CX", "2026-02-23 – 2026-03-01", "Cases by kind and channel",
+                 "Timeliness by kind and channel", "Money and cost of failure", "Top themes",
+                 "Old promise", "Show courier load"):
+        assert text in html, text
+
+
+def test_operators_cannot_open_the_printable_report(queues, login, frozen):
+    from tests.conftest import make_user
+
+    schedule = ReportSchedule.objects.create(name="R", recipients="a@example.com", next_run_at=NOW)
+    op = make_user("opal", "operator", queues["first-line"])
+    assert login(op).get(f"/desk/insights/reports/{schedule.pk}/").status_code == 403

@@ -133,3 +133,45 @@ def test_an_overdue_action_reminds_its_owner_and_escalates_to_their_supervisor_o
     assert sorted(Outbox.objects.values_list("recipient", flat=True)) == sorted(
         [teammate.email, owner.email])
     assert jobs.remind_overdue_actions(NOW + timedelta(hours=1)) == 0
+
+
+def test_the_seasonal_effect_uses_the_same_weeks_last_year(analysis, frozen):
+    _, cause = analysis
+    # Last year: 10 a week before, 20 a week in the (seasonal high) weeks after.
+    # This year: 10 a week before, 15 a week after: plainly +50 %, seasonally −25 %.
+    weekly_cases("delivery-late", {w - 52: 10 for w in range(-12, -4)}
+                 | {w - 52: 20 for w in range(-4, 0)}
+                 | {w: 10 for w in range(-12, -4)} | {w: 15 for w in range(-4, 0)})
+    action = CorrectiveAction.objects.create(cause=cause, title="Courier load", status="done",
+                                             forecast_drop_pct=Decimal("20"),
+                                             completed_at=NOW - timedelta(weeks=4))
+    effect = services.action_effect(action, weeks=8, now=NOW)
+    assert effect.change_pct == 50.0
+    assert effect.baseline == "same weeks last year"
+    assert effect.expected_after == 80.0 and effect.after == 60
+    assert effect.seasonal_change_pct == -25.0 and effect.forecast_pct == -20.0
+
+
+def test_without_last_year_the_weekday_profile_of_the_weeks_before_is_the_baseline(analysis, frozen):
+    _, cause = analysis
+    weekly_cases("delivery-late", {w: 14 for w in range(-10, -2)} | {w: 7 for w in range(-2, 0)})
+    action = CorrectiveAction.objects.create(cause=cause, title="Courier load", status="done",
+                                             completed_at=NOW - timedelta(weeks=2))
+    effect = services.action_effect(action, weeks=8, now=NOW)
+    assert effect.baseline == "weekday profile of the weeks before"
+    assert effect.expected_after == pytest.approx(28.0, abs=0.5)
+    assert effect.seasonal_change_pct == pytest.approx(-50.0, abs=1.0)
+
+
+def test_the_backlog_shows_the_seasonal_effect_beside_the_forecast(analysis, admin_user, frozen):
+    from django.test import Client
+
+    _, cause = analysis
+    weekly_cases("delivery-late", {w: 14 for w in range(-10, -2)} | {w: 7 for w in range(-2, 0)})
+    CorrectiveAction.objects.create(cause=cause, title="Courier load", status="done",
+                                    forecast_drop_pct=Decimal("30"),
+                                    completed_at=NOW - timedelta(weeks=2))
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get("/desk/insights/actions/").content.decode()
+    assert "vs seasonal baseline" in html and "−30" in html

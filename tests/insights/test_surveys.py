@@ -119,3 +119,24 @@ def test_survey_results_feed_the_satisfaction_dashboard(mk, owner, client, login
     response = login(owner).get("/desk/insights/export/satisfaction_topic.csv?start=2026-02-01")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "delivery-late" in text and ",1,4.0,100.0," in text
+
+
+def test_survey_goes_through_the_cases_channel_and_sms_gets_a_short_link(mk, owner, settings):
+    from complaintdesk.cases.models import Customer
+    from complaintdesk.channels.models import ChannelLink
+
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/send"
+    by_phone = closed(mk, email="phoneonly@example.com")
+    Customer.objects.filter(pk=by_phone.customer_id).update(email="", phone="+79001234567")
+    chat = closed(mk, email="chat@example.com")
+    ChannelLink.objects.create(case=chat, channel="telegram", address="4242")
+    nowhere = closed(mk, email="nowhere@example.com")
+    Customer.objects.filter(pk=nowhere.customer_id).update(email="", phone="")
+    sent = {inv.case_id: inv for inv in jobs.send_due_surveys(NOW)}
+    assert set(sent) == {by_phone.pk, chat.pk}
+    sms = Outbox.objects.get(dedupe_key=f"survey:{by_phone.pk}")
+    assert (sms.channel, sms.recipient) == ("sms", "+79001234567")
+    assert len(sms.body) <= 160 and f"http://testserver/survey/{sent[by_phone.pk].token}/" in sms.body
+    tg = Outbox.objects.get(dedupe_key=f"survey:{chat.pk}")
+    assert (tg.channel, tg.recipient) == ("telegram", "4242")
+    assert "?csat=5" in tg.body

@@ -72,8 +72,14 @@ class Command(BaseCommand):
         th.add_argument("--output", help="write the themes as .csv or .xlsx")
         th.add_argument("--json", action="store_true")
 
+        ro = sub.add_parser("rollup", help="refresh the dashboards' daily roll-up (database)")
+        ro.add_argument("--rebuild", action="store_true",
+                        help="recompute every day from all cases (else: the days touched)")
+
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["action"] == "spikes":
+        if opts["action"] == "rollup":
+            self._rollup(opts)
+        elif opts["action"] == "spikes":
             self._spikes(opts)
         else:
             self._themes(opts)
@@ -171,6 +177,19 @@ class Command(BaseCommand):
                 f"[{t.id}] {t.size:>6}  {t.label}  | {', '.join(t.key_phrases[3:8])}"
                 f"  | e.g. {', '.join(map(str, t.case_ids[:3]))}"
             )
+
+    def _rollup(self, opts: dict[str, Any]) -> None:
+        import time
+
+        from complaintdesk.insights import rollup
+
+        t0 = time.perf_counter()
+        if opts.get("rebuild"):
+            rows = rollup.rebuild()
+            self.stdout.write(f"roll-up rebuilt: {rows} day rows in {time.perf_counter() - t0:.1f} s")
+        else:
+            done = rollup.refresh()
+            self.stdout.write(f"roll-up refreshed: {done} in {time.perf_counter() - t0:.1f} s")
 
     def _write(self, output: str, header: list[str], rows: list[list[Any]]) -> None:
         if output.lower().endswith(".xlsx"):
