@@ -44,17 +44,27 @@ def _calendar_for(case, policy: Policy | None) -> bt.WorkCalendar:
 
 
 def pauses_of(case) -> list[tuple[datetime, datetime | None]]:
+    """The case's pause spans; a list page prefetches them into `case.pause_spans`."""
+    spans = getattr(case, "pause_spans", None)
+    if spans is not None:
+        return [(p.started_at, p.ended_at) for p in spans]
     if case.pk is None:
         return []
     return list(case.pauses.values_list("started_at", "ended_at"))
 
 
-def apply_deadlines(case, *, now: datetime) -> list[str]:
-    """Recompute the case's clock columns in memory; return the names of changed fields."""
-    policy = select_policy(case)
+def _clock(case, policy: Policy | None) -> tuple[bt.WorkCalendar, bt.Measure, float]:
+    """Calendar, measure and length of the resolution clock under `policy`."""
     cal = _calendar_for(case, policy)
     measure = bt.Measure(policy.resolve_measure) if policy else bt.Measure.BUSINESS
     duration = policy.resolve_seconds(cal) if policy else 10.0 * cal.standard_day_seconds
+    return cal, measure, duration
+
+
+def apply_deadlines(case, *, now: datetime) -> list[str]:
+    """Recompute the case's clock columns in memory; return the names of changed fields."""
+    policy = select_policy(case)
+    cal, measure, duration = _clock(case, policy)
     warn_share = policy.warn_share if policy else 0.75
     ack_seconds = (policy.acknowledge_minutes if policy else 60) * 60.0
 
@@ -107,10 +117,7 @@ def clock_share_used(case, *, now: datetime) -> float | None:
     """Share of the resolution clock used (for badges); None when there is no clock."""
     if case.resolve_by is None:
         return None
-    policy = case.policy
-    cal = _calendar_for(case, policy)
-    measure = bt.Measure(policy.resolve_measure) if policy else bt.Measure.BUSINESS
-    duration = policy.resolve_seconds(cal) if policy else 10.0 * cal.standard_day_seconds
+    cal, measure, duration = _clock(case, case.policy)
     if duration <= 0:
         return 1.0
     used = bt.elapsed(cal, measure=measure, start=case.received_at, now=now, pauses=pauses_of(case))
