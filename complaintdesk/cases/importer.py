@@ -1,7 +1,8 @@
 """Import a register of cases from CSV or XLSX through a column mapping.
 
-Each row goes through services.create_case in its own savepoint: a bad row is reported by
-number and skipped, the good ones are kept, and a row imported before is not imported again.
+Rows are registered 500 at a time by services.register_imported_cases (the same rows, deadlines
+and timeline as create_case, in a few statements per batch). A bad row is reported by number and
+skipped, the good ones are kept, and a row imported before is not imported again.
 """
 
 import csv
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from complaintdesk.cases import services
 from complaintdesk.cases.models import Case, Message
@@ -191,59 +192,88 @@ def import_file(
             _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
             batch = []
     _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
+    report.errors.sort()
     return report
 
 
-def _triage_batch(items: list[tuple]) -> dict[int, object]:
-    """Triage results for a batch of parsed rows, keyed by the row's identity."""
+def _triage(items: list[services.NewCase]) -> list[tuple[services.NewCase, object]]:
+    """Each row with its empty fields filled by triage, and the result; the models run once
+    for the whole batch."""
     from django.conf import settings
 
     if not items or not settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
-        return {}
-    from complaintdesk.triage.service import triage_many
+        return [(data, None) for data in items]
+    from complaintdesk.triage.service import given_kind, triage_many, triage_new_case
 
-    results = triage_many([data.text for data, _ in items])
-    return {id(item): result for item, result in zip(items, results, strict=True)}
+    results = triage_many([data.text for data in items],
+                          known_kinds=[given_kind(data) for data in items])
+    return [triage_new_case(data, result=result) for data, result in zip(items, results, strict=True)]
 
 
-# Rows commit in batches (one fsync per batch, not per row); each row still has its own
-# savepoint, so a bad row never takes its neighbours with it.
+# Rows are written in batches: a few statements and one commit per batch, not per row.
 _BATCH_ROWS = 500
 
 
 @transaction.atomic
 def _import_batch(batch, *, mapping, seen, report, progress) -> None:
-    parsed: list[tuple[int, object]] = []
+    fresh: list[tuple[int, services.NewCase, str]] = []
+    first_row_of: dict[str, int] = {}
+    duplicates: list[tuple[int, str]] = []
     for number, row in batch:
         try:
-            parsed.append((number, row_to_case(mapping, row)))
+            data, reply = row_to_case(mapping, row)
         except ValueError as exc:
-            parsed.append((number, exc))
-    triaged = _triage_batch([item for _, item in parsed if isinstance(item, tuple)])
-    for number, item in parsed:
-        try:
-            if isinstance(item, Exception):
-                raise item
-            data, reply = item
-            if data.source_id in seen:
-                report.skipped_existing += 1
-                continue
-            with transaction.atomic():
-                case, created = services.create_case(data=data, actor=None, notify=False,
-                                                     triage=triaged.get(id(item)))
-                if created and reply:
-                    # The organisation's historical answer, kept as data: nothing is sent.
-                    Message.objects.create(case=case, direction=Message.Direction.OUT,
-                                           channel=case.channel, author_label="imported",
-                                           body=reply, created_at=case.received_at)
+            report.errors.append((number, str(exc)))
+            continue
+        if data.source_id in seen:
+            report.skipped_existing += 1
+        elif data.source_id in first_row_of:
+            duplicates.append((number, data.source_id))
+        else:
+            first_row_of[data.source_id] = number
+            fresh.append((number, data, reply))
+    triaged = _triage([data for _, data, _ in fresh])
+    rows = [services.BulkRow(data=data, triage=result, reply=reply)
+            for (_, _, reply), (data, result) in zip(fresh, triaged, strict=True)]
+    try:
+        with transaction.atomic():
+            outcomes = services.register_imported_cases(rows)
+    except DatabaseError:
+        # Something only the database saw (a row another process imported meanwhile, a value
+        # out of range): row by row, so that one bad row is named and the others are kept.
+        outcomes = [_one_by_one(row) for row in rows]
+    for (number, data, _), outcome in zip(fresh, outcomes, strict=True):
+        if isinstance(outcome, Case):
+            report.created += 1
             seen.add(data.source_id)
-            if created:
-                report.created += 1
-            else:
-                report.skipped_existing += 1
-        except (ValueError, DomainError) as exc:
-            detail = exc.detail if isinstance(exc, DomainError) else str(exc)
-            report.errors.append((number, detail))
-        finally:
-            if progress is not None:
-                progress(1)
+        elif outcome is None:
+            report.skipped_existing += 1
+            seen.add(data.source_id)
+        else:
+            report.errors.append((number, outcome.detail))
+    for number, source_id in duplicates:
+        if source_id in seen:
+            report.skipped_existing += 1
+        else:
+            report.errors.append(
+                (number, f"same id as row {first_row_of[source_id]}, which was not imported"))
+    if progress is not None:
+        progress(len(batch))
+
+
+def _one_by_one(row: services.BulkRow) -> Case | DomainError | None:
+    """The row through create_case in its own savepoint: the case, None when it existed
+    already, or the reason it was refused."""
+    try:
+        with transaction.atomic():
+            case, created = services.create_case(data=row.data, actor=None, notify=False,
+                                                 triage=row.triage)
+            if created and row.reply:
+                Message.objects.create(case=case, direction=Message.Direction.OUT,
+                                       channel=case.channel, author_label="imported",
+                                       body=row.reply, created_at=case.received_at)
+    except DomainError as exc:
+        return exc
+    except DatabaseError as exc:
+        return DomainError(f"the database refused the row: {exc}")
+    return case if created else None

@@ -160,7 +160,7 @@ class Incident(models.Model):
 
 
 class Case(models.Model):
-    # NULL only inside the creating transaction: the reference is built from the new row's id.
+    # Built from the row's id, which is reserved before the INSERT (lib/ids.py).
     reference = models.CharField(max_length=32, unique=True, null=True)  # noqa: DJ001
     public_token = models.CharField(max_length=32, default=new_public_token)
     source = models.CharField(max_length=40, blank=True)

@@ -44,6 +44,7 @@ from complaintdesk.cases.models import (
 from complaintdesk.channels.base import customer_route
 from complaintdesk.lib import configcache
 from complaintdesk.lib.errors import DomainError, InvalidInput
+from complaintdesk.lib.ids import reserve_ids
 from complaintdesk.sla.services import apply_deadlines
 
 configcache.watch(Queue, Topic, HandlingCostRate)
@@ -120,12 +121,14 @@ def enqueue(
     dedupe_key: str,
     message: Message | None = None,
     channel: str = "email",
+    key_is_new: bool = False,
 ) -> bool:
     """Queue a message for the worker; the dedupe key makes a second enqueue a no-op.
-    Returns False for an empty recipient or a key already queued, else True."""
+    Returns False for an empty recipient or a key already queued, else True. `key_is_new`
+    skips the look-up when the key names a row made in this transaction (a new case)."""
     if not recipient:
         return False
-    if Outbox.objects.filter(dedupe_key=dedupe_key).exists():
+    if not key_is_new and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
         return False
     # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key still stores one message.
     Outbox.objects.bulk_create([Outbox(
@@ -147,24 +150,70 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
+@dataclass(frozen=True, kw_only=True)
+class CustomerKeys:
+    """What intake knows of a customer; external id, then e-mail, then phone identify them."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    external_id: str = ""
+
+    def normalised(self) -> "CustomerKeys":
+        return CustomerKeys(name=self.name, email=normalise_email(self.email),
+                            phone=normalise_phone(self.phone), external_id=self.external_id)
+
+
+_MATCH_ORDER = ("external_id", "email", "phone")
+
+
 def find_or_create_customer(
     *, name: str = "", email: str = "", phone: str = "", external_id: str = ""
 ) -> Customer:
-    email, phone = normalise_email(email), normalise_phone(phone)
-    for field_name, value in (("external_id", external_id), ("email", email), ("phone", phone)):
-        if value:
-            found = Customer.objects.filter(**{field_name: value}).order_by("pk").first()
-            if found is not None:
-                changed = []
-                for attr, new in (("name", name), ("email", email), ("phone", phone),
-                                  ("external_id", external_id)):
-                    if new and not getattr(found, attr):
-                        setattr(found, attr, new)
-                        changed.append(attr)
-                if changed:
-                    found.save(update_fields=changed)
-                return found
-    return Customer.objects.create(name=name, email=email, phone=phone, external_id=external_id)
+    keys = CustomerKeys(name=name, email=email, phone=phone, external_id=external_id)
+    return find_or_create_customers([keys])[0]
+
+
+def find_or_create_customers(wanted: list[CustomerKeys]) -> list[Customer]:
+    """One customer per entry: the existing one an identifier matches (fields it lacks are
+    filled in), else a new one shared by every later entry with the same identifier. One
+    query per kind of identifier given, one INSERT for all the new customers."""
+    wanted = [keys.normalised() for keys in wanted]
+    known: dict[str, dict[str, Customer]] = {name: {} for name in _MATCH_ORDER}
+    for field_name in _MATCH_ORDER:
+        values = {getattr(keys, field_name) for keys in wanted} - {""}
+        if values:
+            # Lowest pk first, so the oldest customer wins a duplicate identifier.
+            for customer in Customer.objects.filter(**{f"{field_name}__in": values}).order_by("-pk"):
+                known[field_name][getattr(customer, field_name)] = customer
+    chosen: list[Customer] = []
+    fresh: list[Customer] = []
+    changed: dict[int, set[str]] = {}
+    for keys in wanted:
+        found = next((known[f][getattr(keys, f)] for f in _MATCH_ORDER
+                      if getattr(keys, f) and getattr(keys, f) in known[f]), None)
+        if found is None:
+            found = Customer(name=keys.name, email=keys.email, phone=keys.phone,
+                             external_id=keys.external_id)
+            fresh.append(found)
+        else:
+            for attr in ("name", *_MATCH_ORDER):
+                new = getattr(keys, attr)
+                if new and not getattr(found, attr):
+                    setattr(found, attr, new)
+                    if found.pk is not None:
+                        changed.setdefault(found.pk, set()).add(attr)
+        for field_name in _MATCH_ORDER:
+            value = getattr(found, field_name)
+            if value:
+                known[field_name].setdefault(value, found)
+        chosen.append(found)
+    if fresh:
+        Customer.objects.bulk_create(fresh)
+    by_pk = {c.pk: c for c in chosen}
+    for pk, fields in changed.items():
+        by_pk[pk].save(update_fields=sorted(fields))
+    return chosen
 
 
 # ---------------------------------------------------------------- creation
@@ -298,10 +347,8 @@ def create_case(
         permissions.require(actor, "create")
     scope = f"user:{actor.pk}" if actor is not None else "system"
     fingerprint = data.fingerprint() if idempotency_key else ""
-    if idempotency_key:
-        replay = _replay(scope, idempotency_key, fingerprint)
-        if replay is not None:
-            return replay, False
+    # A replayed key is not looked up first: retries are rare, so the unique constraint on
+    # the key row finds them (IntegrityError below) and first requests save a query.
     if settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
         from complaintdesk.triage.service import triage_new_case
 
@@ -313,14 +360,14 @@ def create_case(
             if case.kind == Kind.CLAIM and data.history is None:
                 from complaintdesk.claims.auto import on_claim_registered
 
-                on_claim_registered(case)
-                case.refresh_from_db()  # the matrix may have decided it already
+                on_claim_registered(case)  # refreshes the case if the matrix acted on it
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     scope=scope, key=idempotency_key, request_hash=fingerprint, case=case
                 )
     except IntegrityError:
-        # Another request with the same key won the race: answer with its case.
+        # A retry, or a concurrent request with the same key that committed first: answer
+        # with the case that key made.
         if idempotency_key:
             replay = _replay(scope, idempotency_key, fingerprint)
             if replay is not None:
@@ -348,23 +395,50 @@ def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
 
 def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None) -> Case:
     now = timezone.now()
+    topic, queue = _topic_and_queue(data)
+    customer = find_or_create_customer(
+        name=data.customer_name, email=data.customer_email, phone=data.customer_phone,
+        external_id=data.customer_external_id,
+    )
+    case = _new_case_row(data=data, customer=customer, topic=topic, queue=queue, triage=triage,
+                         now=now)
+    case.pk = reserve_ids(Case, 1)[0]
+    case.reference = _reference(case)
+    case.save(force_insert=True)
+    # The events go in one INSERT: imports write thousands of these.
+    Event.objects.bulk_create(_first_events(case, data=data, actor=actor, triage=triage))
+    if notify and data.history is None and case.acknowledged_at is None:
+        subject, body = notifications.acknowledgement(case)
+        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT,
+                **customer_route(case, new_case=True),
+                subject=subject, body=body, dedupe_key=f"ack:{case.pk}", key_is_new=True)
+    return case
+
+
+def _topic_and_queue(data: NewCase) -> tuple[Topic | None, Queue]:
     topic = None
     if data.topic:
         topic = _topic(data.topic)
         if topic is None:
             raise InvalidInput(f"topic: there is no topic '{data.topic}'")
-    resonance = bool(data.resonance_source)
-    queue = route_queue(kind=data.kind, resonance=resonance, explicit=data.queue)
-    customer = find_or_create_customer(
-        name=data.customer_name, email=data.customer_email, phone=data.customer_phone,
-        external_id=data.customer_external_id,
-    )
+    queue = route_queue(kind=data.kind, resonance=bool(data.resonance_source), explicit=data.queue)
+    return topic, queue
+
+
+def _reference(case: Case) -> str:
+    return f"CD-{case.received_at.year}-{case.pk:06d}"
+
+
+def _new_case_row(*, data: NewCase, customer: Customer, topic: Topic | None, queue: Queue,
+                  triage, now: datetime) -> Case:
+    """The unsaved case row with its first deadlines; no query (configuration is cached)."""
     case = Case(
         customer=customer, channel=data.channel, received_at=data.received_at or now,
         subject=data.subject[:300], text=data.text, language=data.language, kind=data.kind,
         topic=topic, product=data.product[:100], remedy_sought=data.remedy_sought,
         remedy_text=data.remedy_text, amount_claimed=data.amount_claimed,
-        currency=data.currency, resonance=resonance, resonance_source=data.resonance_source,
+        currency=data.currency, resonance=bool(data.resonance_source),
+        resonance_source=data.resonance_source,
         priority=data.priority, queue=queue, source=data.source, source_id=data.source_id,
         handling_cost=_handling_cost(data.channel), created_at=now,
         call_id=data.call_id[:100], call_duration_seconds=data.call_duration_seconds,
@@ -386,19 +460,18 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
         case.acknowledged_at = case.received_at
         case.status = S.ACKNOWLEDGED
     apply_deadlines(case, now=now)
-    case.save()
-    case.reference = f"CD-{case.received_at.year}-{case.pk:06d}"
-    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    return case
 
-    # One event carries the first deadlines too, and the events go in one INSERT: imports
-    # write thousands of these.
-    events = [new_event(case, EventType.CREATED, actor=actor, after={
-        "status": case.status, "kind": case.kind, "queue": queue.code,
+
+def _first_events(case: Case, *, data: NewCase, actor: User | None, triage) -> list[Event]:
+    """CREATED (carrying the first deadlines), CLASSIFIED when triage ran, RESONANCE."""
+    events = [new_event(case, EventType.CREATED, actor=actor, at=case.created_at, after={
+        "status": case.status, "kind": case.kind, "queue": case.queue.code,
         "channel": case.channel, "acknowledge_by": case.acknowledge_by,
         "resolve_by": case.resolve_by, "policy": case.policy.name if case.policy else None,
     }, source=data.source or None, **data.extra)]
     if triage is not None:
-        events.append(new_event(case, EventType.CLASSIFIED, actor=None, after={
+        events.append(new_event(case, EventType.CLASSIFIED, actor=None, at=case.created_at, after={
             "kind": case.kind, "language": case.language, "amount": case.amount_claimed,
             "currency": case.currency or None, "remedy": case.remedy_sought or None,
             "resonance": case.resonance_source or None,
@@ -407,16 +480,67 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
             probabilities=triage.kind_probabilities,
             signals=[s.as_dict() for s in triage.resonance], repeat_of=triage.repeat_of,
             by="model"))
-    if resonance:
-        events.append(new_event(case, EventType.RESONANCE, actor=actor,
+    if case.resonance:
+        events.append(new_event(case, EventType.RESONANCE, actor=actor, at=case.created_at,
                                 after={"source": data.resonance_source}))
+    return events
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkRow:
+    """One row for `register_imported_cases`: the case and, when the source has it, the
+    organisation's historical reply (kept as data, never sent)."""
+
+    data: NewCase
+    triage: object = None
+    reply: str = ""
+
+
+def register_imported_cases(rows: list[BulkRow]) -> list[Case | DomainError]:
+    """Register a batch of system-made cases (imports) in a few statements for the whole batch;
+    the same rows, deadlines and timeline as create_case. A row that fails validation comes
+    back as its error and the others are kept; the caller holds the transaction."""
+    now = timezone.now()
+    outcomes: dict[int, Case | DomainError] = {}
+    good: list[tuple[int, BulkRow, Topic | None, Queue]] = []
+    for index, row in enumerate(rows):
+        try:
+            _validate_new_case(row.data)
+            topic, queue = _topic_and_queue(row.data)
+        except DomainError as exc:
+            outcomes[index] = exc
+            continue
+        good.append((index, row, topic, queue))
+    customers = find_or_create_customers([CustomerKeys(
+        name=row.data.customer_name, email=row.data.customer_email,
+        phone=row.data.customer_phone, external_id=row.data.customer_external_id,
+    ) for _, row, _, _ in good])
+    cases = [
+        _new_case_row(data=row.data, customer=customer, topic=topic, queue=queue,
+                      triage=row.triage, now=now)
+        for (_, row, topic, queue), customer in zip(good, customers, strict=True)
+    ]
+    for case, pk in zip(cases, reserve_ids(Case, len(cases)), strict=True):
+        case.pk = pk
+        case.reference = _reference(case)
+    Case.objects.bulk_create(cases)
+    events: list[Event] = []
+    replies: list[Message] = []
+    for (index, row, _, _), case in zip(good, cases, strict=True):
+        events.extend(_first_events(case, data=row.data, actor=None, triage=row.triage))
+        if row.reply:
+            replies.append(Message(case=case, direction=Message.Direction.OUT,
+                                   channel=case.channel, author_label="imported",
+                                   body=row.reply, created_at=case.received_at))
+        outcomes[index] = case
     Event.objects.bulk_create(events)
-    if notify and history is None and case.acknowledged_at is None:
-        subject, body = notifications.acknowledgement(case)
-        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT,
-                **customer_route(case, new_case=True),
-                subject=subject, body=body, dedupe_key=f"ack:{case.pk}")
-    return case
+    Message.objects.bulk_create(replies)
+    for case, (_, row, _, _) in zip(cases, good, strict=True):
+        if case.kind == Kind.CLAIM and row.data.history is None:
+            from complaintdesk.claims.auto import on_claim_registered
+
+            on_claim_registered(case)
+    return [outcomes[index] for index in range(len(rows))]
 
 
 # ---------------------------------------------------------------- lifecycle

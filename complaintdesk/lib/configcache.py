@@ -19,16 +19,27 @@ _store: dict[str, tuple[float, Any]] = {}
 _lock = threading.Lock()
 
 
-def cached(key: str, loader: Callable[[], T]) -> T:
+def cached(key: str, loader: Callable[[], T], *, ttl: float = TTL_SECONDS) -> T:
     now = time.monotonic()
     with _lock:
         hit = _store.get(key)
-        if hit is not None and now - hit[0] < TTL_SECONDS:
+        if hit is not None and now - hit[0] < ttl:
             return hit[1]
     value = loader()
     with _lock:
         _store[key] = (now, value)
     return value
+
+
+def forget(key: str) -> None:
+    with _lock:
+        _store.pop(key, None)
+
+
+def forget_prefix(prefix: str) -> None:
+    with _lock:
+        for key in [k for k in _store if k.startswith(prefix)]:
+            del _store[key]
 
 
 def clear(**_kwargs: object) -> None:

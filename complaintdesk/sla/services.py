@@ -1,5 +1,6 @@
 """Deadlines for a case: pick the policy, run the pure clock maths, store the columns."""
 
+import functools
 from datetime import datetime, timedelta
 
 from complaintdesk.lib import configcache
@@ -69,20 +70,28 @@ def apply_deadlines(case, *, now: datetime) -> list[str]:
     ack_seconds = (policy.acknowledge_minutes if policy else 60) * 60.0
 
     # While a pause is open the clock stands; keep the deadline as it stood and stop checks.
-    closed_pauses = [(s, e) for s, e in pauses_of(case) if e is not None]
+    closed_pauses = tuple((s, e) for s, e in pauses_of(case) if e is not None)
     before = {f: getattr(case, f) for f in _CLOCK_FIELDS}
     case.policy = policy
-    case.acknowledge_by = bt.add_business_seconds(cal, case.received_at, ack_seconds)
-    resolve_by = bt.deadline(
-        cal, measure=measure, start=case.received_at, duration_seconds=duration, pauses=closed_pauses
-    )
-    warn_at = bt.deadline(
-        cal, measure=measure, start=case.received_at,
-        duration_seconds=duration * warn_share, pauses=closed_pauses,
-    )
-    case.resolve_by, case.warn_at = resolve_by, warn_at
+    case.acknowledge_by, case.resolve_by, case.warn_at = _deadlines(
+        cal, measure, case.received_at, duration, warn_share, ack_seconds, closed_pauses)
     case.next_sla_check_at = next_check(case, policy=policy)
     return [f for f in _CLOCK_FIELDS if getattr(case, f) != before[f]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _deadlines(cal: bt.WorkCalendar, measure: bt.Measure, received_at: datetime, duration: float,
+               warn_share: float, ack_seconds: float, pauses: tuple[bt.Pause, ...],
+               ) -> tuple[datetime, datetime | None, datetime | None]:
+    """Acknowledge-by, resolve-by and warn-at. Remembered: an import brings thousands of cases
+    received at the same moments (registers often carry only the date) under one policy."""
+    return (
+        bt.add_business_seconds(cal, received_at, ack_seconds),
+        bt.deadline(cal, measure=measure, start=received_at, duration_seconds=duration,
+                    pauses=pauses),
+        bt.deadline(cal, measure=measure, start=received_at,
+                    duration_seconds=duration * warn_share, pauses=pauses),
+    )
 
 
 _CLOCK_FIELDS = ["policy_id", "acknowledge_by", "resolve_by", "warn_at", "next_sla_check_at"]

@@ -14,6 +14,7 @@ from typing import Any
 from complaintdesk.triage.kind import (
     DEFAULT_REVIEW_THRESHOLD,
     KindModel,
+    KindPrediction,
     compute_signals,
     get_default_model,
 )
@@ -22,6 +23,7 @@ from complaintdesk.triage.resonance import ResonanceSignal, find_resonance
 from complaintdesk.triage.topic import TopicModel
 
 DEFAULT_REPEAT_THRESHOLD = 0.5
+GIVEN_KIND_NOTE = "kind given at intake (kind model not run)"
 
 
 @dataclass(slots=True)
@@ -74,19 +76,32 @@ def classify_many(
     kind_model: KindModel | None = None,
     review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
     rouble_currency: str | None = None,
+    known_kinds: Sequence[str | None] | None = None,
 ) -> list[TriageResult]:
-    """Triage a batch; models run once per batch, which is what makes bulk imports fast."""
+    """Triage a batch; models run once per batch, which is what makes bulk imports fast.
+    A text whose kind a person or an integration already gave (`known_kinds`) keeps it and
+    skips the kind model."""
     if not texts:
         return []
     chosen_kind_model = kind_model or get_default_model()
     signals = [compute_signals(text, rouble_currency=rouble_currency) for text in texts]
-    kinds = chosen_kind_model.predict(
-        texts, review_threshold=review_threshold, signals=signals
+    kinds: list[KindPrediction | None] = (
+        [None] * len(texts) if known_kinds is None
+        else [_given(kind) if kind else None for kind in known_kinds]
     )
+    unknown = [i for i, kind in enumerate(kinds) if kind is None]
+    if unknown:
+        predicted = chosen_kind_model.predict(
+            [texts[i] for i in unknown], review_threshold=review_threshold,
+            signals=[signals[i] for i in unknown],
+        )
+        for i, prediction in zip(unknown, predicted, strict=True):
+            kinds[i] = prediction
     topics = topic_model.predict(texts) if topic_model is not None else [None] * len(texts)
     version = chosen_kind_model.version + (f"+{topic_model.version}" if topic_model else "")
     results: list[TriageResult] = []
     for text, kind, topic, signal in zip(texts, kinds, topics, signals, strict=True):
+        assert kind is not None
         money = signal.money
         results.append(
             TriageResult(
@@ -106,6 +121,11 @@ def classify_many(
             )
         )
     return results
+
+
+def _given(kind: str) -> KindPrediction:
+    return KindPrediction(kind=kind, confidence=1.0, needs_review=False, probabilities={},
+                          explanation=[GIVEN_KIND_NOTE])
 
 
 def classify(

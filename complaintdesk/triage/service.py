@@ -30,9 +30,16 @@ def _topic_model():
     return active_topic_model()
 
 
-def triage_many(texts: list[str]) -> list[TriageResult]:
-    """One model run for a batch (imports): several times faster than one call per text."""
-    return classify_many(texts, topic_model=_topic_model())
+def triage_many(texts: list[str], *,
+                known_kinds: list[str | None] | None = None) -> list[TriageResult]:
+    """One model run for a batch (imports): several times faster than one call per text.
+    `known_kinds` are kinds the source already gives; those texts skip the kind model."""
+    return classify_many(texts, topic_model=_topic_model(), known_kinds=known_kinds)
+
+
+def given_kind(data) -> str | None:
+    """The kind intake gave, if any: triage then keeps it and does not run the kind model."""
+    return None if data.kind == "unclassified" else data.kind
 
 
 def _utc_naive(moment: datetime) -> datetime:
@@ -89,7 +96,8 @@ def triage_new_case(data, *, result: TriageResult | None = None):
     """Return (NewCase with empty fields filled, the triage result). A person's or an
     integration's explicit values are never overwritten."""
     if result is None:
-        result = classify_many([data.text], topic_model=_topic_model())[0]
+        result = classify_many([data.text], topic_model=_topic_model(),
+                               known_kinds=[given_kind(data)])[0]
     if result.is_repeat is None:
         result = _mark_repeat(data, result)
     changes: dict = {}
