@@ -171,13 +171,14 @@ def find_or_create_customer(
     *, name: str = "", email: str = "", phone: str = "", external_id: str = ""
 ) -> Customer:
     keys = CustomerKeys(name=name, email=email, phone=phone, external_id=external_id)
-    return find_or_create_customers([keys])[0]
+    return find_or_create_customers([keys])[0][0]
 
 
-def find_or_create_customers(wanted: list[CustomerKeys]) -> list[Customer]:
+def find_or_create_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], set[int]]:
     """One customer per entry: the existing one an identifier matches (fields it lacks are
-    filled in), else a new one shared by every later entry with the same identifier. One
-    query per kind of identifier given, one INSERT for all the new customers."""
+    filled in), else a new one shared by every later entry with the same identifier; and the
+    ids of the customers made here. One query per kind of identifier given, one INSERT for
+    all the new customers."""
     wanted = [keys.normalised() for keys in wanted]
     known: dict[str, dict[str, Customer]] = {name: {} for name in _MATCH_ORDER}
     for field_name in _MATCH_ORDER:
@@ -213,7 +214,7 @@ def find_or_create_customers(wanted: list[CustomerKeys]) -> list[Customer]:
     by_pk = {c.pk: c for c in chosen}
     for pk, fields in changed.items():
         by_pk[pk].save(update_fields=sorted(fields))
-    return chosen
+    return chosen, {c.pk for c in fresh}
 
 
 # ---------------------------------------------------------------- creation
@@ -396,14 +397,13 @@ def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
 def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None) -> Case:
     now = timezone.now()
     topic, queue = _topic_and_queue(data)
-    customer = find_or_create_customer(
-        name=data.customer_name, email=data.customer_email, phone=data.customer_phone,
-        external_id=data.customer_external_id,
-    )
+    (customer,), new_customers = find_or_create_customers([_customer_keys(data)])
     case = _new_case_row(data=data, customer=customer, topic=topic, queue=queue, triage=triage,
                          now=now)
     case.pk = reserve_ids(Case, 1)[0]
     case.reference = _reference(case)
+    if triage is not None:
+        _mark_repeats([(case, triage)], new_customers=new_customers)
     case.save(force_insert=True)
     # The events go in one INSERT: imports write thousands of these.
     Event.objects.bulk_create(_first_events(case, data=data, actor=actor, triage=triage))
@@ -413,6 +413,17 @@ def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None
                 **customer_route(case, new_case=True),
                 subject=subject, body=body, dedupe_key=f"ack:{case.pk}", key_is_new=True)
     return case
+
+
+def _customer_keys(data: NewCase) -> CustomerKeys:
+    return CustomerKeys(name=data.customer_name, email=data.customer_email,
+                        phone=data.customer_phone, external_id=data.customer_external_id)
+
+
+def _mark_repeats(cases_and_results: list, *, new_customers: set[int]) -> None:
+    from complaintdesk.triage.service import mark_repeats
+
+    mark_repeats(cases_and_results, new_customer_ids=new_customers)
 
 
 def _topic_and_queue(data: NewCase) -> tuple[Topic | None, Queue]:
@@ -511,10 +522,8 @@ def register_imported_cases(rows: list[BulkRow]) -> list[Case | DomainError]:
             outcomes[index] = exc
             continue
         good.append((index, row, topic, queue))
-    customers = find_or_create_customers([CustomerKeys(
-        name=row.data.customer_name, email=row.data.customer_email,
-        phone=row.data.customer_phone, external_id=row.data.customer_external_id,
-    ) for _, row, _, _ in good])
+    customers, new_customers = find_or_create_customers(
+        [_customer_keys(row.data) for _, row, _, _ in good])
     cases = [
         _new_case_row(data=row.data, customer=customer, topic=topic, queue=queue,
                       triage=row.triage, now=now)
@@ -523,6 +532,8 @@ def register_imported_cases(rows: list[BulkRow]) -> list[Case | DomainError]:
     for case, pk in zip(cases, reserve_ids(Case, len(cases)), strict=True):
         case.pk = pk
         case.reference = _reference(case)
+    _mark_repeats([(case, row.triage) for case, (_, row, _, _) in zip(cases, good, strict=True)
+                   if row.triage is not None], new_customers=new_customers)
     Case.objects.bulk_create(cases)
     events: list[Event] = []
     replies: list[Message] = []

@@ -42,64 +42,64 @@ def given_kind(data) -> str | None:
     return None if data.kind == "unclassified" else data.kind
 
 
+def mark_repeats(cases_and_results: list[tuple[object, TriageResult]], *,
+                 new_customer_ids: set[int]) -> None:
+    """Flag repeats for new cases that have their customer and reference but are not saved yet:
+    a similar text from the same customer within REPEAT_DAYS before it. One query for all the
+    customers' earlier cases (none for customers made just now); an earlier case of the same
+    batch counts too."""
+    from django.utils import timezone
+
+    from complaintdesk.cases.models import Case
+
+    pending = [(case, result) for case, result in cases_and_results if result.is_repeat is None]
+    known = {case.customer_id for case, _ in pending} - new_customer_ids
+    moments = [case.received_at or timezone.now() for case, _ in pending]
+    history: dict[int, list[tuple[str, str, datetime]]] = {}
+    if known and moments:
+        rows = (Case.objects.filter(customer_id__in=known,
+                                    received_at__gte=min(moments) - timedelta(days=REPEAT_DAYS),
+                                    received_at__lte=max(moments))
+                .order_by("-received_at")
+                .values_list("customer_id", "reference", "text", "received_at"))
+        for customer_id, reference, text, at in rows:
+            history.setdefault(customer_id, []).append((reference, text, at))
+    for (case, result), moment in zip(pending, moments, strict=True):
+        earlier = sorted((row for row in history.get(case.customer_id, ()) if row[2] <= moment),
+                         key=lambda row: row[2], reverse=True)
+        _mark_repeat(case.text, moment, earlier[:REPEAT_HISTORY_LIMIT], result)
+        history.setdefault(case.customer_id, []).append((case.reference, case.text, moment))
+
+
 def _utc_naive(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None)
 
 
-def customer_history(data, *, days: int = REPEAT_DAYS) -> list[tuple[str, str, datetime]]:
-    """(reference, text, received_at) of the same customer's cases in the ``days`` before this
-    one, newest first. The customer is recognised by the keys intake uses (external id,
-    e-mail, phone); one indexed query, nothing is created."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from complaintdesk.cases.models import Case
-    from complaintdesk.cases.services import normalise_email, normalise_phone
-
-    match = Q()
-    for field_name, value in (("external_id", data.customer_external_id),
-                              ("email", normalise_email(data.customer_email)),
-                              ("phone", normalise_phone(data.customer_phone))):
-        if value:
-            match |= Q(**{f"customer__{field_name}": value})
-    if not match:
-        return []
-    moment = data.received_at or timezone.now()
-    rows = (Case.objects.filter(match, received_at__gte=moment - timedelta(days=days),
-                                received_at__lte=moment)
-            .order_by("-received_at").values_list("reference", "text", "received_at")
-            [:REPEAT_HISTORY_LIMIT])
-    return list(rows)
-
-
-def _mark_repeat(data, result: TriageResult) -> TriageResult:
-    from django.utils import timezone
-
-    history = customer_history(data)
-    moment = _utc_naive(data.received_at or timezone.now())
-    index = find_repeat(data.text, [(text, _utc_naive(at)) for _, text, at in history],
-                        days=REPEAT_DAYS, now=moment)
+def _mark_repeat(text: str, moment: datetime, history: list[tuple[str, str, datetime]],
+                 result: TriageResult) -> None:
+    """history: (reference, text, received_at) of the customer's earlier cases, newest first."""
+    now = _utc_naive(moment)
+    index = find_repeat(text, [(previous, _utc_naive(at)) for _, previous, at in history],
+                        days=REPEAT_DAYS, now=now)
     result.is_repeat = index is not None
     result.repeat_index = index
     if index is not None:
         reference, _, at = history[index]
-        days = (moment - _utc_naive(at)).days
-        note = f"{REPEAT_PREFIX}similar to {reference} ({days} d earlier)"
-        result.explanation = [*result.explanation, note]
+        days = (now - _utc_naive(at)).days
+        result.explanation = [*result.explanation,
+                              f"{REPEAT_PREFIX}similar to {reference} ({days} d earlier)"]
         result.repeat_of = reference
-    return result
 
 
 def triage_new_case(data, *, result: TriageResult | None = None):
     """Return (NewCase with empty fields filled, the triage result). A person's or an
-    integration's explicit values are never overwritten."""
+    integration's explicit values are never overwritten. Repeats are flagged once the case
+    has its customer (mark_repeats)."""
     if result is None:
         result = classify_many([data.text], topic_model=_topic_model(),
                                known_kinds=[given_kind(data)])[0]
-    if result.is_repeat is None:
-        result = _mark_repeat(data, result)
     changes: dict = {}
     if data.kind == "unclassified" and result.kind:
         changes["kind"] = result.kind

@@ -89,3 +89,98 @@ def test_both_shipped_registers_import_fully_and_idempotently(queues):
     assert again.created == 0 and again.skipped_existing == 4680
     # Repeat authors of myfin reviews are one customer with many cases.
     assert Case.objects.filter(source="myfin").values("customer").distinct().count() < myfin.created
+
+
+def _myfin_xlsx(tmp_path, *rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "review_id", "review_date", "bank_name", "user_name", "user_id",
+                  "count_stars", "review_text", "review_answer_text", "review_tag"])
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / "reviews.xlsx"
+    book.save(path)
+    return path
+
+
+def _classified(case):
+    return case.events.get(type="classified").data
+
+
+def test_a_repeat_within_the_same_file_names_the_earlier_case(queues, tmp_path):
+    text = "Списали 35 BYN дважды за одну покупку, верните деньги"
+    path = _myfin_xlsx(
+        tmp_path,
+        (1, 601, "2024-12-01 09:00:00", "Банк", "Сергей", 7, 1, text, None, "Карты"),
+        (2, 602, "2024-12-05 09:00:00", "Банк", "Сергей", 7, 1, text + "!", None, "Карты"),
+        (3, 603, "2024-12-06 09:00:00", "Банк", "Анна", 8, 1, text, None, "Карты"),
+    )
+    assert import_file(path, mapping=load_mapping("myfin")).created == 3
+    first, again, other = (Case.objects.get(source_id=str(i)) for i in (601, 602, 603))
+    assert first.customer_id == again.customer_id != other.customer_id
+    assert _classified(again)["repeat_of"] == first.reference
+    assert f"repeat: similar to {first.reference} (4 d earlier)" in _classified(again)["explanation"]
+    assert "repeat_of" not in _classified(first) and "repeat_of" not in _classified(other)
+
+
+def test_a_repeat_of_a_case_imported_earlier_is_found_in_the_database(queues, tmp_path):
+    text = "Банкомат не выдал 200 BYN, а с карты списал"
+    row = (1, 701, "2024-12-01 09:00:00", "Банк", "Олег", 9, 1, text, None, "Карты")
+    import_file(_myfin_xlsx(tmp_path, row), mapping=load_mapping("myfin"))
+    later = (2, 702, "2024-12-03 09:00:00", "Банк", "Олег", 9, 1, text, None, "Карты")
+    import_file(_myfin_xlsx(tmp_path, later), mapping=load_mapping("myfin"))
+    first = Case.objects.get(source_id="701")
+    assert _classified(Case.objects.get(source_id="702"))["repeat_of"] == first.reference
+
+
+def test_an_id_twice_in_one_file_is_imported_once_and_its_twin_reported(queues, tmp_path):
+    bad_first = GOOD.replace("2020/3/18,", "someday,", 1).replace(",111", ",222")
+    path = _cfpb_csv(tmp_path, GOOD, GOOD, bad_first, GOOD.replace(",111", ",222"))
+    report = import_file(path, mapping=load_mapping("cfpb"))
+    assert report.created == 2 and report.skipped_existing == 1
+    assert [n for n, _ in report.errors] == [4]
+    assert Case.objects.filter(source_id="111").count() == 1
+
+
+def test_a_row_the_database_refuses_is_named_and_its_batch_kept(queues, tmp_path):
+    # A name longer than the column: only the database notices (on PostgreSQL; SQLite does
+    # not enforce lengths, so there the row is simply kept).
+    long_name = "x" * 300
+    path = _myfin_xlsx(
+        tmp_path,
+        (1, 801, "2024-12-01 09:00:00", "Банк", "Ира", 10, 5, "Спасибо за помощь", None, "Карты"),
+        (2, 802, "2024-12-01 10:00:00", "Банк", long_name, 11, 1, "Очередь час", None, "Карты"),
+        (3, 803, "2024-12-01 11:00:00", "Банк", "Петр", 12, 1, "Хамство в отделении", None,
+         "Карты"),
+    )
+    report = import_file(path, mapping=load_mapping("myfin"))
+    kept = set(Case.objects.values_list("source_id", flat=True))
+    assert {"801", "803"} <= kept
+    if "802" in kept:
+        assert report.created == 3 and report.errors == []
+    else:
+        assert report.created == 2 and [n for n, _ in report.errors] == [3]
+        assert "database refused" in report.errors[0][1]
+
+
+def test_imported_cases_get_the_same_timeline_and_deadlines_as_created_ones(queues, tmp_path):
+    from complaintdesk.cases import services
+    from complaintdesk.cases.importer import row_to_case
+
+    import_file(_cfpb_csv(tmp_path, GOOD), mapping=load_mapping("cfpb"))
+    imported = Case.objects.get()
+    data, _ = row_to_case(load_mapping("cfpb"), {**_row_dict(GOOD), "Complaint ID": "999"})
+    created, _ = services.create_case(data=data, actor=None, notify=False)
+    for field in ("kind", "status", "queue_id", "policy_id", "acknowledge_by", "resolve_by",
+                  "warn_at", "next_sla_check_at", "language", "amount_claimed", "currency",
+                  "remedy_sought", "handling_cost"):
+        assert getattr(imported, field) == getattr(created, field), field
+    assert imported.reference == f"CD-2020-{imported.pk:06d}"
+    types = lambda case: sorted(case.events.values_list("type", flat=True))  # noqa: E731
+    assert types(imported) == types(created) == ["classified", "created"]
+
+
+def _row_dict(line: str) -> dict:
+    import csv
+
+    return dict(zip(HEADER.split(","), next(csv.reader([line])), strict=True))
