@@ -266,20 +266,28 @@ class NewCase:
         ).hexdigest()
 
 
+# Django's choices enums rebuild `.values` on every access; a bulk import checks each row.
+_CHANNELS = frozenset(Channel.values)
+_KINDS = frozenset(Kind.values)
+_REMEDIES = frozenset(Remedy.values)
+_PRIORITIES = frozenset(Priority.values)
+_RESONANCE_SOURCES = frozenset(ResonanceSource.values)
+
+
 def _validate_new_case(data: NewCase) -> None:
     problems = []
     if not data.text.strip():
         problems.append("text: the customer's words are required")
-    if data.channel not in Channel.values:
+    if data.channel not in _CHANNELS:
         problems.append(f"channel: '{data.channel}' is not one of {', '.join(Channel.values)}")
-    if data.kind not in Kind.values:
+    if data.kind not in _KINDS:
         problems.append(f"kind: '{data.kind}' is not one of {', '.join(Kind.values)}")
-    if data.remedy_sought not in Remedy.values:
+    if data.remedy_sought not in _REMEDIES:
         problems.append(f"remedy_sought: '{data.remedy_sought}' is not one of "
                         f"{', '.join(v for v in Remedy.values if v)}")
-    if data.priority not in Priority.values:
+    if data.priority not in _PRIORITIES:
         problems.append(f"priority: '{data.priority}' is not one of {', '.join(Priority.values)}")
-    if data.resonance_source not in ResonanceSource.values:
+    if data.resonance_source not in _RESONANCE_SOURCES:
         problems.append(f"resonance_source: '{data.resonance_source}' is not one of "
                         f"{', '.join(v for v in ResonanceSource.values if v)}")
     if data.amount_claimed is not None and data.amount_claimed < 0:

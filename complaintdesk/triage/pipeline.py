@@ -24,6 +24,7 @@ from complaintdesk.triage.topic import TopicModel
 
 DEFAULT_REPEAT_THRESHOLD = 0.5
 GIVEN_KIND_NOTE = "kind given at intake (kind model not run)"
+GIVEN_KIND_VERSION = "kind-given"
 
 
 @dataclass(slots=True)
@@ -83,14 +84,15 @@ def classify_many(
     skips the kind model."""
     if not texts:
         return []
-    chosen_kind_model = kind_model or get_default_model()
     signals = [compute_signals(text, rouble_currency=rouble_currency) for text in texts]
     kinds: list[KindPrediction | None] = (
         [None] * len(texts) if known_kinds is None
         else [_given(kind) if kind else None for kind in known_kinds]
     )
     unknown = [i for i, kind in enumerate(kinds) if kind is None]
-    if unknown:
+    # Loaded only when needed: a register whose rows all carry their kind never pays for it.
+    chosen_kind_model = (kind_model or get_default_model()) if unknown else None
+    if chosen_kind_model is not None:
         predicted = chosen_kind_model.predict(
             [texts[i] for i in unknown], review_threshold=review_threshold,
             signals=[signals[i] for i in unknown],
@@ -98,7 +100,8 @@ def classify_many(
         for i, prediction in zip(unknown, predicted, strict=True):
             kinds[i] = prediction
     topics = topic_model.predict(texts) if topic_model is not None else [None] * len(texts)
-    version = chosen_kind_model.version + (f"+{topic_model.version}" if topic_model else "")
+    version = (chosen_kind_model.version if chosen_kind_model else GIVEN_KIND_VERSION) + (
+        f"+{topic_model.version}" if topic_model else "")
     results: list[TriageResult] = []
     for text, kind, topic, signal in zip(texts, kinds, topics, signals, strict=True):
         assert kind is not None
