@@ -19,13 +19,20 @@ KIND_LABELS_PATH = DATA_DIR / "kind_labels.csv"
 KIND_EXAMPLES_PATH = DATA_DIR / "kind_examples.csv"
 MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
 
-# Which share of labelled real rows is held out for the honest test figure. The split is
-# stratified by kind: each kind holds out TEST_SHARE_PERCENT of its rows, but at least
+# Which share of labelled real rows is held out for the honest test figures. Each labelling
+# round has its own held-out split, computed over that round's rows only, so adding a round
+# never moves a row of an earlier split between train and test. Within a round the split is
+# stratified by kind: each kind holds out its round's share of rows, but at least
 # MIN_TEST_PER_KIND (at most half of the kind) so rare kinds are measured on enough rows.
 # Which rows go is fixed by a hash of the normalised text, so duplicates share a side and the
 # split never depends on any model's output.
-TEST_SHARE_PERCENT = 25
+FIRST_ROUND = "2026-11"
+# The 2026-12 round's test split was drawn before any model was trained on that round, as a
+# fresh check on rows nobody has tuned on; it takes a larger share because the round is small.
+TEST_SHARE_PERCENT = {"2026-11": 25, "2026-12": 40}
+DEFAULT_TEST_SHARE_PERCENT = 25
 MIN_TEST_PER_KIND = 20
+SPLITS = ("train", "test", "all") + tuple(f"test_{r}" for r in TEST_SHARE_PERCENT)
 
 SOURCES = {
     "myfin": ("myfin_bank_reviews_ru.xlsx", "id", "review_text", "ru"),
@@ -48,6 +55,7 @@ class LabelledText:
     text: str
     label: str
     language: str
+    round: str = FIRST_ROUND
 
 
 def shared_data_dir() -> Path | None:
@@ -84,10 +92,13 @@ def load_source_texts(source: str) -> dict[int, str] | None:
     }
 
 
-def read_kind_labels() -> list[tuple[str, int, str]]:
-    """(source, row_id, kind) rows from the repo's label file."""
+def read_kind_labels() -> list[tuple[str, int, str, str]]:
+    """(source, row_id, kind, labelling round) rows from the repo's label file."""
     with KIND_LABELS_PATH.open(encoding="utf-8") as handle:
-        return [(row["source"], int(row["row_id"]), row["kind"]) for row in csv.DictReader(handle)]
+        return [
+            (row["source"], int(row["row_id"]), row["kind"], row.get("round") or FIRST_ROUND)
+            for row in csv.DictReader(handle)
+        ]
 
 
 def read_kind_examples() -> list[LabelledText]:
@@ -104,7 +115,7 @@ def _text_key(text: str) -> str:
     return hashlib.sha1(normalised.encode()).hexdigest()
 
 
-def _test_keys(rows: list[LabelledText]) -> set[str]:
+def _test_keys(rows: list[LabelledText], share_percent: int) -> set[str]:
     """Text hashes of the held-out rows: per kind, the lowest hashes up to the kind's quota."""
     by_kind: dict[str, list[str]] = {}
     for row in rows:
@@ -112,25 +123,55 @@ def _test_keys(rows: list[LabelledText]) -> set[str]:
     chosen: set[str] = set()
     for keys in by_kind.values():
         unique = sorted(set(keys))
-        quota = max(-(-len(unique) * TEST_SHARE_PERCENT // 100),
+        quota = max(-(-len(unique) * share_percent // 100),
                     min(MIN_TEST_PER_KIND, len(unique) // 2))
         chosen.update(unique[:quota])
     return chosen
 
 
+def _held_out_rounds(rows: list[LabelledText]) -> dict[str, str]:
+    """Text hash -> the round whose test split holds it; earlier rounds win for duplicates."""
+    rounds = sorted({row.round for row in rows})
+    held: dict[str, str] = {}
+    seen: set[str] = set()
+    for name in rounds:
+        members = [row for row in rows if row.round == name]
+        share = TEST_SHARE_PERCENT.get(name, DEFAULT_TEST_SHARE_PERCENT)
+        # A later round's text already seen in an earlier round keeps the earlier side, so a
+        # duplicate can never sit in one round's training rows and another's test rows.
+        fresh = [row for row in members if _text_key(row.text) not in seen]
+        for key in _test_keys(fresh, share):
+            held[key] = name
+        seen.update(_text_key(row.text) for row in members)
+    return held
+
+
 def labelled_real_rows(*, split: str) -> list[LabelledText]:
-    """Labelled shared rows of one split ('train', 'test' or 'all'); empty without the data."""
+    """Labelled shared rows of one split; empty without the data.
+
+    'train', 'all', 'test' (every held-out row of every round) or 'test_<round>' (one
+    round's held-out rows, e.g. 'test_2026-11' is the split of the first round).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; one of {', '.join(SPLITS)}")
     rows: list[LabelledText] = []
-    for source, row_id, kind in read_kind_labels():
+    for source, row_id, kind, round_name in read_kind_labels():
         texts = load_source_texts(source)
         if texts is None or row_id not in texts:
             continue
-        rows.append(LabelledText(source, row_id, texts[row_id], kind, SOURCES[source][3]))
+        rows.append(
+            LabelledText(source, row_id, texts[row_id], kind, SOURCES[source][3], round_name)
+        )
     if split == "all":
         return rows
-    test_keys = _test_keys(rows)
-    want_test = split == "test"
-    return [row for row in rows if (_text_key(row.text) in test_keys) == want_test]
+    held = _held_out_rounds(rows)
+    if split == "train":
+        return [row for row in rows if _text_key(row.text) not in held]
+    wanted = split.removeprefix("test_") if split != "test" else None
+    return [
+        row for row in rows
+        if _text_key(row.text) in held and (wanted is None or held[_text_key(row.text)] == wanted)
+    ]
 
 
 def read_table(path: str | Path, *, columns: Iterable[str]) -> dict[str, list[object]]:
