@@ -7,8 +7,9 @@ Creates a fresh database, serves the app with gunicorn on 127.0.0.1, and drives
 POST /api/v1/cases from `wrk` (Debian package; a C load generator, so the client takes little of
 the two cores) with bench/api_create.lua, or from Python threads with --client python. Then it
 times the same number of raw psycopg INSERTs into a plain table as the baseline, and prints JSON
-with the CPU seconds the web processes and PostgreSQL spent per request. Nothing is sent off
-this machine.
+with the CPU seconds the web processes and PostgreSQL spent per request, and the rate of
+GET /api/v1/health on the same server (one `SELECT 1`: the ceiling of this stack on this
+machine). Nothing is sent off this machine.
 """
 
 import argparse
@@ -70,6 +71,10 @@ def main() -> None:
             result = _wrk(args, token) if args.client == "wrk" else _python_clients(args, token)
             web_cpu = _cpu_of_tree(server.pid) - web_before
             pg_cpu = _cpu_of_postgres() - pg_before
+            if args.client == "wrk":
+                # The ceiling of this server on this machine: a request that only asks the
+                # database `SELECT 1`, through the same middleware, API framework and workers.
+                result["health_requests_per_s"] = _wrk_get(args, "/api/v1/health")
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -82,6 +87,9 @@ def main() -> None:
         result["baseline_raw_inserts_per_s"] = _baseline(db, max(created, 1000))
         result["ratio_api_vs_raw"] = round(
             result["cases_per_s"] / result["baseline_raw_inserts_per_s"], 4)
+        if "health_requests_per_s" in result:
+            result["ratio_api_vs_health"] = round(
+                result["cases_per_s"] / result["health_requests_per_s"], 4)
         result["load_average"] = os.getloadavg()
         print(json.dumps(result, indent=2))
     finally:
@@ -120,6 +128,14 @@ def _wrk(args, token: str) -> dict:
         "socket_errors": stats["socket_errors"], "cases_per_s": round(ok / stats["seconds"], 1),
         "p50_ms": stats["p50_ms"], "p90_ms": stats["p90_ms"], "p99_ms": stats["p99_ms"],
     }
+
+
+def _wrk_get(args, path: str) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{args.clients}", "-d10s", "--timeout", "10s",
+         f"http://127.0.0.1:{args.port}{path}"], check=True, capture_output=True, text=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("Requests/sec:"))
+    return float(line.split()[1])
 
 
 def _python_clients(args, token: str) -> dict:

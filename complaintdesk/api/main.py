@@ -1,6 +1,7 @@
 """The one NinjaAPI object: authentication, RFC 9457 problem details, and each app's router."""
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -96,6 +97,18 @@ def _not_found(request, exc):
 def _too_big(request, exc):
     return problem(request, status=413, title="Request too large",
                    detail="The request body is larger than this server accepts.")
+
+
+@api.get("/health", auth=None, tags=["operations"], summary="Liveness and database check")
+def health(request: HttpRequest):
+    """For load balancers and monitoring: 200 when this process can reach its database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return problem(request, status=503, title="Database unreachable",
+                       detail="This server cannot reach its database.")
+    return {"status": "ok", "database": connection.vendor}
 
 
 def current_user(request: HttpRequest) -> User:
