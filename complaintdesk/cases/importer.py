@@ -1,7 +1,7 @@
 """Import a register of cases from CSV or XLSX through a column mapping.
 
-Rows are registered 500 at a time by services.register_imported_cases (the same rows, deadlines
-and timeline as create_case, in a few statements per batch). A bad row is reported by number and
+Rows are registered 500 at a time by services.create_cases (what create_case does for one, in a
+few statements for the batch). A bad row is reported by number and
 skipped, the good ones are kept, and a row imported before is not imported again.
 """
 
@@ -14,10 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from complaintdesk.cases import services
-from complaintdesk.cases.models import Case, Message
+from complaintdesk.cases.models import Case
 from complaintdesk.lib.errors import DomainError
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
@@ -196,20 +196,6 @@ def import_file(
     return report
 
 
-def _triage(items: list[services.NewCase]) -> list[tuple[services.NewCase, object]]:
-    """Each row with its empty fields filled by triage, and the result; the models run once
-    for the whole batch."""
-    from django.conf import settings
-
-    if not items or not settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
-        return [(data, None) for data in items]
-    from complaintdesk.triage.service import given_kind, triage_many, triage_new_case
-
-    results = triage_many([data.text for data in items],
-                          known_kinds=[given_kind(data) for data in items])
-    return [triage_new_case(data, result=result) for data, result in zip(items, results, strict=True)]
-
-
 # Rows are written in batches: a few statements and one commit per batch, not per row.
 _BATCH_ROWS = 500
 
@@ -232,25 +218,19 @@ def _import_batch(batch, *, mapping, seen, report, progress) -> None:
         else:
             first_row_of[data.source_id] = number
             fresh.append((number, data, reply))
-    triaged = _triage([data for _, data, _ in fresh])
-    rows = [services.BulkRow(data=data, triage=result, reply=reply)
-            for (_, _, reply), (data, result) in zip(fresh, triaged, strict=True)]
-    try:
-        with transaction.atomic():
-            outcomes = services.register_imported_cases(rows)
-    except DatabaseError:
-        # Something only the database saw (a row another process imported meanwhile, a value
-        # out of range): row by row, so that one bad row is named and the others are kept.
-        outcomes = [_one_by_one(row) for row in rows]
+    outcomes = services.create_cases([
+        services.CaseRequest(data=data, actor=None, notify=False, reply=reply)
+        for _, data, reply in fresh
+    ])
     for (number, data, _), outcome in zip(fresh, outcomes, strict=True):
-        if isinstance(outcome, Case):
-            report.created += 1
-            seen.add(data.source_id)
-        elif outcome is None:
-            report.skipped_existing += 1
+        if isinstance(outcome, tuple):
+            _, created = outcome
+            report.created += created
+            report.skipped_existing += not created
             seen.add(data.source_id)
         else:
-            report.errors.append((number, outcome.detail))
+            detail = outcome.detail if isinstance(outcome, DomainError) else str(outcome)
+            report.errors.append((number, detail))
     for number, source_id in duplicates:
         if source_id in seen:
             report.skipped_existing += 1
@@ -259,21 +239,3 @@ def _import_batch(batch, *, mapping, seen, report, progress) -> None:
                 (number, f"same id as row {first_row_of[source_id]}, which was not imported"))
     if progress is not None:
         progress(len(batch))
-
-
-def _one_by_one(row: services.BulkRow) -> Case | DomainError | None:
-    """The row through create_case in its own savepoint: the case, None when it existed
-    already, or the reason it was refused."""
-    try:
-        with transaction.atomic():
-            case, created = services.create_case(data=row.data, actor=None, notify=False,
-                                                 triage=row.triage)
-            if created and row.reply:
-                Message.objects.create(case=case, direction=Message.Direction.OUT,
-                                       channel=case.channel, author_label="imported",
-                                       body=row.reply, created_at=case.received_at)
-    except DomainError as exc:
-        return exc
-    except DatabaseError as exc:
-        return DomainError(f"the database refused the row: {exc}")
-    return case if created else None

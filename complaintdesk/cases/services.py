@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from complaintdesk.accounts import permissions
@@ -131,11 +131,17 @@ def enqueue(
     if not key_is_new and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
         return False
     # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key still stores one message.
-    Outbox.objects.bulk_create([Outbox(
-        case=case, purpose=purpose, recipient=recipient, subject=subject[:300], body=body,
+    Outbox.objects.bulk_create([_outbox_row(
+        case=case, purpose=purpose, recipient=recipient, subject=subject, body=body,
         dedupe_key=dedupe_key, message=message, channel=channel,
     )], ignore_conflicts=True)
     return True
+
+
+def _outbox_row(*, case: Case | None, purpose: str, recipient: str, subject: str, body: str,
+                dedupe_key: str, message: Message | None = None, channel: str = "email") -> Outbox:
+    return Outbox(case=case, purpose=purpose, recipient=recipient, subject=subject[:300],
+                  body=body, dedupe_key=dedupe_key, message=message, channel=channel)
 
 
 def normalise_email(value: str) -> str:
@@ -341,6 +347,22 @@ def _handling_cost(channel: str) -> Decimal:
     return rates.get(channel, Decimal("0"))
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseRequest:
+    """One case for create_cases. `triage` may come precomputed (a batch ingest); `reply` is an
+    imported row's historical answer, stored as data and never sent."""
+
+    data: NewCase
+    actor: User | None = None
+    idempotency_key: str = ""
+    notify: bool = True
+    triage: object = None
+    reply: str = ""
+
+
+CreateOutcome = tuple[Case, bool] | DomainError | PermissionDenied
+
+
 def create_case(
     *,
     data: NewCase,
@@ -351,42 +373,112 @@ def create_case(
 ) -> tuple[Case, bool]:
     """Register a case in one transaction; returns (case, created). A replayed key returns the
     first case and created=False; the same key with a different body is a conflict."""
+    outcome = create_cases([CaseRequest(data=data, actor=actor, idempotency_key=idempotency_key,
+                                        notify=notify, triage=triage)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def create_cases(requests: list[CaseRequest]) -> list[CreateOutcome]:
+    """Register each case as create_case would (validation, permission, triage, routing,
+    deadlines, timeline, acknowledgement, claims matrix), the batch in one transaction with a
+    few statements in all. Each item's outcome comes back in order: (case, created) or the
+    error that refused it; one bad item never takes the others with it."""
+    outcomes: dict[int, CreateOutcome] = {}
+    ready: list[_Prepared] = []
+    for index, request in enumerate(requests):
+        try:
+            ready.append(_prepare(index, request))
+        except (DomainError, PermissionDenied) as exc:
+            outcomes[index] = exc
+    _triage_all(ready)
+    for item in list(ready):
+        try:
+            item.topic, item.queue = _topic_and_queue(item.data)
+        except DomainError as exc:
+            outcomes[item.index] = exc
+            ready.remove(item)
+    if ready:
+        try:
+            with transaction.atomic():
+                for item, case in zip(ready, _write(ready), strict=True):
+                    outcomes[item.index] = (case, True)
+        except IntegrityError as error:
+            if len(ready) > 1:
+                # Someone else's row (a replayed key, an id imported meanwhile): one by one,
+                # so each item gets its own answer.
+                for item in ready:
+                    outcomes[item.index] = _alone(item)
+            else:
+                outcomes[ready[0].index] = _already_there(ready[0], error)
+    return [outcomes[index] for index in range(len(requests))]
+
+
+@dataclass(kw_only=True)
+class _Prepared:
+    index: int
+    request: CaseRequest
+    data: NewCase
+    scope: str
+    fingerprint: str
+    triage: object = None
+    topic: Topic | None = None
+    queue: Queue | None = None
+
+
+def _prepare(index: int, request: CaseRequest) -> _Prepared:
+    data, actor = request.data, request.actor
     _validate_new_case(data)
     if actor is not None:
         permissions.require(actor, "create")
-    scope = f"user:{actor.pk}" if actor is not None else "system"
-    fingerprint = data.fingerprint() if idempotency_key else ""
-    # A replayed key is not looked up first: retries are rare, so the unique constraint on
-    # the key row finds them (IntegrityError below) and first requests save a query.
+    # A replayed key is not looked up first: retries are rare, so the unique constraint on the
+    # key row finds them (IntegrityError) and first requests save a query.
+    return _Prepared(
+        index=index, request=request, data=data, triage=request.triage,
+        scope=f"user:{actor.pk}" if actor is not None else "system",
+        fingerprint=data.fingerprint() if request.idempotency_key else "",
+    )
+
+
+def _triage_all(ready: list["_Prepared"]) -> None:
+    """Fill what intake left open: one model run for every item that has no triage yet."""
     if settings.COMPLAINTDESK.get("TRIAGE_ON_CREATE", True):
-        from complaintdesk.triage.service import triage_new_case
+        from complaintdesk.triage.service import given_kind, triage_many, triage_new_case
 
-        # `triage` may come precomputed for a batch (imports); otherwise it runs here.
-        data, triage = triage_new_case(data, result=triage)
+        todo = [item for item in ready if item.triage is None]
+        results = triage_many([item.data.text for item in todo],
+                              known_kinds=[given_kind(item.data) for item in todo]) if todo else []
+        for item, result in zip(todo, results, strict=True):
+            item.triage = result
+        for item in ready:
+            item.data, item.triage = triage_new_case(item.data, result=item.triage)
+
+
+def _alone(item: "_Prepared") -> CreateOutcome:
+    """One item of a refused batch on its own, with the triage it already has."""
+    request = CaseRequest(data=item.request.data, actor=item.request.actor,
+                          idempotency_key=item.request.idempotency_key,
+                          notify=item.request.notify, triage=item.triage, reply=item.request.reply)
     try:
-        with transaction.atomic():
-            case = _insert_case(data=data, actor=actor, notify=notify, triage=triage)
-            if case.kind == Kind.CLAIM and data.history is None:
-                from complaintdesk.claims.auto import on_claim_registered
+        return create_cases([request])[0]
+    except DatabaseError as exc:
+        return DomainError(f"the database refused the row: {exc}")
 
-                on_claim_registered(case)  # refreshes the case if the matrix acted on it
-            if idempotency_key:
-                IdempotencyKey.objects.create(
-                    scope=scope, key=idempotency_key, request_hash=fingerprint, case=case
-                )
-    except IntegrityError:
-        # A retry, or a concurrent request with the same key that committed first: answer
-        # with the case that key made.
-        if idempotency_key:
-            replay = _replay(scope, idempotency_key, fingerprint)
-            if replay is not None:
-                return replay, False
-        if data.source_id:
-            existing = Case.objects.filter(source=data.source, source_id=data.source_id).first()
-            if existing is not None:
-                return existing, False
-        raise
-    return case, True
+
+def _already_there(item: "_Prepared", error: IntegrityError) -> CreateOutcome:
+    """After an IntegrityError: the case a replayed key or a re-imported row made before."""
+    key = item.request.idempotency_key
+    if key:
+        replay = _replay(item.scope, key, item.fingerprint)
+        if replay is not None:
+            return replay, False
+    if item.data.source_id:
+        existing = Case.objects.filter(source=item.data.source,
+                                       source_id=item.data.source_id).first()
+        if existing is not None:
+            return existing, False
+    raise error
 
 
 def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
@@ -400,27 +492,6 @@ def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
             reference=row.case.reference,
         )
     return row.case
-
-
-def _insert_case(*, data: NewCase, actor: User | None, notify: bool, triage=None) -> Case:
-    now = timezone.now()
-    topic, queue = _topic_and_queue(data)
-    (customer,), new_customers = find_or_create_customers([_customer_keys(data)])
-    case = _new_case_row(data=data, customer=customer, topic=topic, queue=queue, triage=triage,
-                         now=now)
-    case.pk = reserve_ids(Case, 1)[0]
-    case.reference = _reference(case)
-    if triage is not None:
-        _mark_repeats([(case, triage)], new_customers=new_customers)
-    case.save(force_insert=True)
-    # The events go in one INSERT: imports write thousands of these.
-    Event.objects.bulk_create(_first_events(case, data=data, actor=actor, triage=triage))
-    if notify and data.history is None and case.acknowledged_at is None:
-        subject, body = notifications.acknowledgement(case)
-        enqueue(case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT,
-                **customer_route(case, new_case=True),
-                subject=subject, body=body, dedupe_key=f"ack:{case.pk}", key_is_new=True)
-    return case
 
 
 def _customer_keys(data: NewCase) -> CustomerKeys:
@@ -505,61 +576,51 @@ def _first_events(case: Case, *, data: NewCase, actor: User | None, triage) -> l
     return events
 
 
-@dataclass(frozen=True, kw_only=True)
-class BulkRow:
-    """One row for `register_imported_cases`: the case and, when the source has it, the
-    organisation's historical reply (kept as data, never sent)."""
-
-    data: NewCase
-    triage: object = None
-    reply: str = ""
-
-
-def register_imported_cases(rows: list[BulkRow]) -> list[Case | DomainError]:
-    """Register a batch of system-made cases (imports) in a few statements for the whole batch;
-    the same rows, deadlines and timeline as create_case. A row that fails validation comes
-    back as its error and the others are kept; the caller holds the transaction."""
+def _write(ready: list["_Prepared"]) -> list[Case]:
+    """The rows of a prepared batch: customers, cases, timelines, replies, acknowledgements
+    and idempotency keys, one INSERT per table; then the claims matrix on each new claim."""
     now = timezone.now()
-    outcomes: dict[int, Case | DomainError] = {}
-    good: list[tuple[int, BulkRow, Topic | None, Queue]] = []
-    for index, row in enumerate(rows):
-        try:
-            _validate_new_case(row.data)
-            topic, queue = _topic_and_queue(row.data)
-        except DomainError as exc:
-            outcomes[index] = exc
-            continue
-        good.append((index, row, topic, queue))
-    customers, new_customers = find_or_create_customers(
-        [_customer_keys(row.data) for _, row, _, _ in good])
-    cases = [
-        _new_case_row(data=row.data, customer=customer, topic=topic, queue=queue,
-                      triage=row.triage, now=now)
-        for (_, row, topic, queue), customer in zip(good, customers, strict=True)
-    ]
+    customers, new_customers = find_or_create_customers([_customer_keys(i.data) for i in ready])
+    cases = [_new_case_row(data=item.data, customer=customer, topic=item.topic, queue=item.queue,
+                           triage=item.triage, now=now)
+             for item, customer in zip(ready, customers, strict=True)]
     for case, pk in zip(cases, reserve_ids(Case, len(cases)), strict=True):
         case.pk = pk
         case.reference = _reference(case)
-    _mark_repeats([(case, row.triage) for case, (_, row, _, _) in zip(cases, good, strict=True)
-                   if row.triage is not None], new_customers=new_customers)
+    _mark_repeats([(case, item.triage) for item, case in zip(ready, cases, strict=True)
+                   if item.triage is not None], new_customers=new_customers)
     Case.objects.bulk_create(cases)
     events: list[Event] = []
     replies: list[Message] = []
-    for (index, row, _, _), case in zip(good, cases, strict=True):
-        events.extend(_first_events(case, data=row.data, actor=None, triage=row.triage))
-        if row.reply:
+    acknowledgements: list[Outbox] = []
+    keys: list[IdempotencyKey] = []
+    for item, case in zip(ready, cases, strict=True):
+        request = item.request
+        events.extend(_first_events(case, data=item.data, actor=request.actor, triage=item.triage))
+        if request.reply:
             replies.append(Message(case=case, direction=Message.Direction.OUT,
                                    channel=case.channel, author_label="imported",
-                                   body=row.reply, created_at=case.received_at))
-        outcomes[index] = case
+                                   body=request.reply, created_at=case.received_at))
+        if request.notify and item.data.history is None and case.acknowledged_at is None:
+            subject, body = notifications.acknowledgement(case)
+            route = customer_route(case, new_case=True)
+            if route["recipient"]:
+                acknowledgements.append(_outbox_row(
+                    case=case, purpose=Outbox.Purpose.ACKNOWLEDGEMENT, subject=subject,
+                    body=body, dedupe_key=f"ack:{case.pk}", **route))
+        if request.idempotency_key:
+            keys.append(IdempotencyKey(scope=item.scope, key=request.idempotency_key,
+                                       request_hash=item.fingerprint, case=case))
     Event.objects.bulk_create(events)
-    Message.objects.bulk_create(replies)
-    for case, (_, row, _, _) in zip(cases, good, strict=True):
-        if case.kind == Kind.CLAIM and row.data.history is None:
+    for model, rows in ((Message, replies), (Outbox, acknowledgements), (IdempotencyKey, keys)):
+        if rows:
+            model.objects.bulk_create(rows)
+    for item, case in zip(ready, cases, strict=True):
+        if case.kind == Kind.CLAIM and item.data.history is None:
             from complaintdesk.claims.auto import on_claim_registered
 
-            on_claim_registered(case)
-    return [outcomes[index] for index in range(len(rows))]
+            on_claim_registered(case)  # refreshes the case if the matrix acted on it
+    return cases
 
 
 # ---------------------------------------------------------------- lifecycle
