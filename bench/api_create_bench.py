@@ -40,6 +40,8 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--kind", default="claim", help='kind sent in the body; "" lets triage decide')
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--batching", action=argparse.BooleanOptionalAction, default=True,
+                        help="group commit of creations (cases/batching.py), as `serve` runs")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     if args.client == "wrk" and shutil.which("wrk") is None:
@@ -49,7 +51,7 @@ def main() -> None:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {db}")
     env = {**os.environ, "DATABASE_URL": f"{PG}/{db}", "COMPLAINTDESK_LANGUAGE": "en",
-           "DEBUG": "false"}
+           "DEBUG": "false", "API_CREATE_BATCHING": "true" if args.batching else "false"}
     run = [sys.executable, "-m", "complaintdesk"]
     try:
         subprocess.run([*run, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -124,7 +126,7 @@ def _wrk(args, token: str) -> dict:
     return {
         "client": "wrk", "clients": args.clients, "web_workers": args.web_workers,
         "worker_class": args.worker_class, "threads": args.threads, "kind": args.kind,
-        "seconds": stats["seconds"], "created": ok, "errors": stats["non2xx"],
+        "batching": args.batching, "seconds": stats["seconds"], "created": ok, "errors": stats["non2xx"],
         "socket_errors": stats["socket_errors"], "cases_per_s": round(ok / stats["seconds"], 1),
         "p50_ms": stats["p50_ms"], "p90_ms": stats["p90_ms"], "p99_ms": stats["p99_ms"],
     }

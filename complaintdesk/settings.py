@@ -200,6 +200,8 @@ COMPLAINTDESK = {
     "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
     "WORKER_INTERVAL_SECONDS": float(os.environ.get("WORKER_INTERVAL_SECONDS", "5")),
+    # Group commit of API case creation (cases/batching.py); `complaintdesk serve` turns it on.
+    "API_CREATE_BATCHING": _env_bool("API_CREATE_BATCHING", False),
     "SHARED_DATA_DIR": os.environ.get(
         "COMPLAINTDESK_SHARED_DATA", str(BASE_DIR.parent.parent / "shared" / "data")
     ),

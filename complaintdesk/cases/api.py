@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
-from complaintdesk.cases import services
+from complaintdesk.cases import batching, services
 from complaintdesk.cases.lifecycle import OPEN
 from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
 from complaintdesk.lib.errors import InvalidInput
@@ -205,7 +205,8 @@ def create_case(request: HttpRequest, payload: CaseIn):
         priority=payload.priority, queue=payload.queue, language=payload.language,
         call_id=payload.call_id, call_duration_seconds=payload.call_duration_seconds,
     )
-    case, created = services.create_case(data=data, actor=user, idempotency_key=key)
+    case, created = batching.create(
+        services.CaseRequest(data=data, actor=user, idempotency_key=key))
     if not created:  # a replay: the stored case, with its related rows
         case = _reload(case)
     return Status(201 if created else 200, case_out(case, user))

@@ -23,3 +23,10 @@ class InvalidInput(DomainError):
 class NotFound(DomainError):
     status_code = 404
     title = "Not found"
+
+
+class ServiceBusy(DomainError):
+    """The server could not finish in time; the client may retry (the API answers 503)."""
+
+    status_code = 503
+    title = "Busy"

@@ -166,7 +166,10 @@ def _shingles(text: str) -> Counter[str]:
 
 def text_similarity(first: str, second: str) -> float:
     """Cosine similarity of character 4-gram counts, 0..1."""
-    a, b = _shingles(first), _shingles(second)
+    return _cosine(_shingles(first), _shingles(second))
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
     dot = sum(count * b[gram] for gram, count in a.items() if gram in b)
     norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
     return dot / norm if norm else 0.0
@@ -190,11 +193,12 @@ def find_repeat(
     reference = _as_datetime(now) if now is not None else datetime.now()
     window_start = reference - timedelta(days=days)
     best: tuple[float, int] | None = None
+    grams = _shingles(text)  # once, not once per earlier text
     for index, (previous_text, sent_at) in enumerate(previous_texts_with_dates):
         moment = _as_datetime(sent_at)
         if not window_start <= moment <= reference:
             continue
-        similarity = text_similarity(text, previous_text)
+        similarity = _cosine(grams, _shingles(previous_text))
         if similarity >= threshold and (best is None or similarity > best[0]):
             best = (similarity, index)
     return None if best is None else best[1]

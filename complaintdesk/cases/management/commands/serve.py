@@ -31,8 +31,10 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--graceful-timeout", "10", "--preload",
         ]
         self.stdout.write(f"Serving on http://{bind}/ (Ctrl+C stops)")
+        # Threads of one worker process share a writer that registers their cases together.
+        env = {"API_CREATE_BATCHING": "true", **os.environ}
         try:
-            subprocess.call(argv)
+            subprocess.call(argv, env=env)
         except KeyboardInterrupt:
             pass
         finally:
