@@ -411,7 +411,10 @@ def create_cases(requests: list[CaseRequest]) -> list[CreateOutcome]:
                 for item in ready:
                     outcomes[item.index] = _alone(item)
             else:
-                outcomes[ready[0].index] = _already_there(ready[0], error)
+                try:
+                    outcomes[ready[0].index] = _already_there(ready[0], error)
+                except DomainError as conflict:  # the key came with another body
+                    outcomes[ready[0].index] = conflict
     return [outcomes[index] for index in range(len(requests))]
 
 
