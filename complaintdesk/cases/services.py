@@ -313,6 +313,13 @@ def _validate_new_case(data: NewCase) -> None:
         problems.append("call_duration_seconds: must not be negative")
     if data.received_at is not None and timezone.is_naive(data.received_at):
         problems.append("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
+    for name, value, limit in (("customer name", data.customer_name, 200),
+                               ("customer e-mail", data.customer_email, 254),
+                               ("customer phone", data.customer_phone, 32),
+                               ("customer external id", data.customer_external_id, 100),
+                               ("source id", data.source_id, 100)):
+        if len(value) > limit:  # SQLite would keep it; PostgreSQL would refuse the batch
+            problems.append(f"{name}: at most {limit} characters, got {len(value)}")
     if problems:
         raise InvalidInput("; ".join(problems), errors=problems)
 
@@ -404,12 +411,14 @@ def create_cases(requests: list[CaseRequest]) -> list[CreateOutcome]:
             with transaction.atomic():
                 for item, case in zip(ready, _write(ready), strict=True):
                     outcomes[item.index] = (case, True)
-        except IntegrityError as error:
+        except DatabaseError as error:
             if len(ready) > 1:
-                # Someone else's row (a replayed key, an id imported meanwhile): one by one,
-                # so each item gets its own answer.
+                # Someone else's row (a replayed key, an id imported meanwhile) or a value only
+                # the database refuses: one by one, so each item gets its own answer.
                 for item in ready:
                     outcomes[item.index] = _alone(item)
+            elif not isinstance(error, IntegrityError):
+                raise
             else:
                 try:
                     outcomes[ready[0].index] = _already_there(ready[0], error)
