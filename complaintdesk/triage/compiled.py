@@ -331,22 +331,70 @@ def _unpickle_without_sklearn(source: Path | bytes) -> Any:
             return Unpickler(filename, fobj, True).load()
 
 
+def cache_dir() -> Path:
+    """Where compiled copies of scikit-learn artefacts are kept (the deployment's var dir)."""
+    import os
+
+    base = os.environ.get("COMPLAINTDESK_VAR_DIR") or Path(__file__).resolve().parents[2] / "var"
+    return Path(base) / "model-cache"
+
+
+def _read_cached(key: str) -> dict[str, Any] | None:
+    import pickle
+
+    try:
+        with open(cache_dir() / f"{key}.pickle", "rb") as handle:
+            payload = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, CompileError, AttributeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _write_cached(key: str, payload: dict[str, Any]) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, folder / f"{key}.pickle")  # atomic: readers never see half
+    except OSError:
+        pass  # a read-only deployment just compiles at every start (~1 s more)
+
+
 def load_artefact(source: Path | str | bytes) -> dict[str, Any]:
     """A joblib artefact {"pipeline": …, …} with its pipeline compiled.
 
-    Falls back to a plain joblib.load (and scikit-learn's own pipeline) when the pickle holds
-    something the compiler does not reproduce, so an unusual model still loads, only slower.
+    A scikit-learn pickle is compiled once and the result kept under ``cache_dir()`` keyed by
+    the artefact's SHA-1 (plain pickle: C speed, no per-entry Python unpickling). Falls back to
+    a plain joblib.load (and scikit-learn's own pipeline) when the pickle holds something the
+    compiler does not reproduce, so an unusual model still loads, only slower.
     """
-    if not isinstance(source, bytes | bytearray | memoryview):
-        source = Path(source)
+    import hashlib
+
+    raw = bytes(source) if isinstance(source, bytes | bytearray | memoryview) else None
+    path = None if raw is not None else Path(source)  # type: ignore[arg-type]
+    content = raw if raw is not None else path.read_bytes()  # type: ignore[union-attr]
+    key = f"{FORMAT}-{hashlib.sha1(content).hexdigest()}"
+    cached = _read_cached(key)
+    if cached is not None:
+        return cached
     try:
-        payload = _unpickle_without_sklearn(source)
-        payload = {**payload, "pipeline": compile_pipeline(payload["pipeline"])}
-        return payload
+        payload = _unpickle_without_sklearn(content)
+        compiled = compile_pipeline(payload["pipeline"])
     except (CompileError, KeyError, AttributeError, TypeError):
         pass  # e.g. a pipeline shape this compiler does not know: scikit-learn runs it
+    else:
+        was_compiled = payload["pipeline"] is compiled
+        payload = {**payload, "pipeline": compiled}
+        if not was_compiled:  # an already compact artefact loads fast as it is
+            _write_cached(key, payload)
+        return payload
     import joblib
 
-    if isinstance(source, Path):
-        return joblib.load(source)
-    return joblib.load(io.BytesIO(bytes(source)))
+    return joblib.load(io.BytesIO(content))
