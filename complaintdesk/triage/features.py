@@ -159,36 +159,64 @@ class _GrowingInts:
         return self.array[: self.size]
 
 
+# Characters get small ids (1..4095, 0 = none) so an n-gram of up to 5 characters packs
+# exactly, without collisions, into one int64: 5 x 12 bits. Numbers instead of string objects
+# let numpy cut and look up n-grams for a whole batch of new words at once.
+_CHAR_BITS = 12
+_MAX_CHAR_ID = (1 << _CHAR_BITS) - 1
+
+
+class CharTableFull(Exception):
+    """More distinct characters than 12-bit ids; the caller falls back to string n-grams."""
+
+
 class GramStore:
-    """Per-process store of words -> ids of their char n-grams (padded with spaces, like
-    scikit-learn's ``char_wb``); shared by every model with the same n-gram range."""
+    """Per-process store of words -> packed keys of their char n-grams (words padded with
+    spaces, like scikit-learn's ``char_wb``); shared by every model with the same n-gram range.
+    Word ids are dense and only grow, so a model maps the words it has not seen yet in bulk."""
 
     def __init__(self, min_n: int, max_n: int) -> None:
+        if max_n * _CHAR_BITS > 63:
+            raise ValueError("n-grams longer than 5 characters do not pack into an int64")
         self.min_n, self.max_n = min_n, max_n
         self.generation = 0
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        # Code point -> char id; kept across restarts so packed vocabulary keys stay valid.
+        self.char_ids = np.zeros(0x110000, dtype=np.int64)
+        self.n_chars = 0
         self._reset()
 
     def _reset(self) -> None:
         self.word_ids: dict[str, int] = {}
-        self.gram_ids: dict[str, int] = {}
-        self.grams: list[str] = []
-        self.flat = _GrowingInts()  # gram ids of all words, concatenated
-        self.ptr = _GrowingInts([0])  # word id -> its slice of ``flat``
+        self.keys = _GrowingInts()  # packed n-gram keys of all words, concatenated
+        self.ptr = _GrowingInts([0])  # word id -> its slice of ``keys``
         self.generation += 1
 
-    def word_grams(self, word: str) -> list[str]:
-        padded = f" {word} "
-        size = len(padded)
-        grams: list[str] = []
-        for n in range(self.min_n, self.max_n + 1):
-            if n > size:
-                break
-            grams.extend([padded[i:i + n] for i in range(size - n + 1)])
-        return grams
+    def char_codes(self, text: str) -> np.ndarray:
+        """Char ids of a string, giving new characters the next free ids."""
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = self.char_ids[points]
+        if len(codes) and not codes.all():
+            new = np.unique(points[codes == 0])
+            if self.n_chars + len(new) > _MAX_CHAR_ID:
+                raise CharTableFull
+            self.char_ids[new] = np.arange(self.n_chars + 1, self.n_chars + 1 + len(new))
+            self.n_chars += len(new)
+            codes = self.char_ids[points]
+        return codes
 
-    def gram_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
-        """(row of each n-gram occurrence, its gram id, store generation) for the texts."""
+    def pack(self, codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Packed key of each n-gram codes[start:start + length]."""
+        key = np.zeros(len(starts), dtype=np.int64)
+        for j in range(self.max_n):
+            inside = lengths > j
+            shifted = np.zeros(len(starts), dtype=np.int64)
+            shifted[inside] = codes[starts[inside] + j]
+            key |= shifted << (_CHAR_BITS * (self.max_n - 1 - j))
+        return key
+
+    def word_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """(word id of each word occurrence, text row of each, store generation)."""
         words: list[str] = []
         lengths: list[int] = []
         for text in texts:
@@ -205,30 +233,29 @@ class GramStore:
             if missing:
                 self._add(missing)
             ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
-            ptr, flat, generation = self.ptr.view(), self.flat.view(), self.generation
-        starts = ptr[ids]
-        counts = ptr[ids + 1] - starts
-        # Ragged gather: the gram ids of every word occurrence, in text order.
-        ends = np.cumsum(counts)
-        positions = np.arange(ends[-1] if len(ends) else 0) + np.repeat(
-            starts - (ends - counts), counts
-        )
-        occurrence_rows = np.repeat(np.arange(len(texts)), lengths)
-        return np.repeat(occurrence_rows, counts), flat[positions], generation
+            generation = self.generation
+        return ids, np.repeat(np.arange(len(texts)), lengths), generation
 
     def _add(self, words: list[str]) -> None:
-        cut = self.word_grams
-        per_word = [cut(word) for word in words]
-        every = [gram for grams in per_word for gram in grams]
-        gram_ids, grams = self.gram_ids, self.grams
-        new = [gram for gram in dict.fromkeys(every) if gram not in gram_ids]
-        gram_ids.update(zip(new, range(len(grams), len(grams) + len(new)), strict=True))
-        grams.extend(new)
-        self.flat.extend(np.fromiter(map(gram_ids.__getitem__, every), dtype=np.int64,
-                                     count=len(every)))
-        ends = np.cumsum([len(g) for g in per_word], dtype=np.int64) + self.ptr.array[
-            self.ptr.size - 1]
-        self.ptr.extend(ends)
+        # " w1  w2 " is the concatenation of the padded words " w1 " + " w2 ".
+        codes = self.char_codes(" " + "  ".join(words) + " ")
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        word_starts = np.cumsum(sizes) - sizes
+        owners, starts, lengths = [], [], []
+        for n in range(self.min_n, self.max_n + 1):
+            per_word = np.maximum(sizes - n + 1, 0)
+            owner = np.repeat(np.arange(len(words)), per_word)
+            offset = np.arange(per_word.sum()) - np.repeat(np.cumsum(per_word) - per_word,
+                                                           per_word)
+            owners.append(owner)
+            starts.append(word_starts[owner] + offset)
+            lengths.append(np.full(len(owner), n))
+        owner = np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")  # group each word's n-grams together
+        keys = self.pack(codes, np.concatenate(starts)[order], np.concatenate(lengths)[order])
+        end = self.ptr.array[self.ptr.size - 1]
+        self.keys.extend(keys)
+        self.ptr.extend(end + np.cumsum(np.bincount(owner, minlength=len(words))))
         start = len(self.word_ids)
         self.word_ids.update(zip(words, range(start, start + len(words)), strict=True))
 
@@ -245,6 +272,17 @@ def gram_store(min_n: int, max_n: int) -> GramStore:
         return store
 
 
+def _ragged_gather(values: np.ndarray, ptr: np.ndarray, ids: np.ndarray,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """values[ptr[i]:ptr[i+1]] for every id i in ``ids``, concatenated, with their rows."""
+    starts = ptr[ids]
+    counts = ptr[ids + 1] - starts
+    ends = np.cumsum(counts)
+    positions = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - counts),
+                                                                    counts)
+    return values[positions], np.repeat(rows, counts)
+
+
 class CharTfidf:
     """Transform of a fitted ``CharWordTfidf``: char n-grams inside whitespace-split words."""
 
@@ -253,33 +291,83 @@ class CharTfidf:
         self.vocabulary = vocabulary
         self.idf = np.ascontiguousarray(idf, dtype=np.float64)
         self.min_n, self.max_n = int(min_n), int(max_n)
-        self._columns = np.zeros(0, dtype=np.int64)  # store gram id -> my column or -1
-        self._generation = -1
         self._lock = threading.Lock()
+        self._vocab_keys: np.ndarray | None = None  # sorted packed keys of my n-grams
+        self._vocab_cols = np.zeros(0, dtype=np.int64)
+        self._generation = -1
+        self._fallback: dict[str, tuple[int, ...]] | None = None
 
-    def _column_map(self, store: GramStore, generation: int) -> np.ndarray:
-        with self._lock:
-            if self._generation != generation:
-                self._columns, self._generation = np.zeros(0, dtype=np.int64), generation
-            known = len(self._columns)
-            with store.lock:
-                new = store.grams[known:] if store.generation == generation else []
-            if new:
-                get = self.vocabulary.get
-                extra = np.fromiter(map(get, new, repeat(-1)), dtype=np.int64,
-                                    count=len(new))
-                self._columns = np.concatenate([self._columns, extra])
-            return self._columns
+    def _vocabulary_keys(self, store: GramStore) -> tuple[np.ndarray, np.ndarray]:
+        if self._vocab_keys is None:
+            terms = list(self.vocabulary)
+            codes = store.char_codes("".join(terms))
+            lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+            keys = store.pack(codes, np.cumsum(lengths) - lengths, lengths)
+            order = np.argsort(keys)
+            self._vocab_keys = keys[order]
+            self._vocab_cols = np.fromiter(self.vocabulary.values(), dtype=np.int64,
+                                           count=len(terms))[order]
+        return self._vocab_keys, self._vocab_cols
+
+    def _sync(self, store: GramStore, generation: int) -> None:
+        """Map the store's words I have not seen yet to my columns (in bulk)."""
+        if self._generation != generation:
+            self._cols, self._ptr = _GrowingInts(), _GrowingInts([0])
+            self._generation = generation
+        vocab_keys, vocab_cols = self._vocabulary_keys(store)
+        done = self._ptr.size - 1
+        with store.lock:
+            if store.generation != generation:
+                return
+            ptr = store.ptr.view()[done:].copy()
+            keys = store.keys.view()[ptr[0]:ptr[-1]].copy()
+        if len(ptr) <= 1:
+            return
+        found = np.minimum(np.searchsorted(vocab_keys, keys), len(vocab_keys) - 1)
+        hit = vocab_keys[found] == keys if len(vocab_keys) else np.zeros(len(keys), bool)
+        owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+        self._cols.extend(vocab_cols[found[hit]])
+        self._ptr.extend(self._ptr.array[done] + np.cumsum(
+            np.bincount(owner[hit], minlength=len(ptr) - 1)))
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
-        store = gram_store(self.min_n, self.max_n)
-        rows, gram_ids, generation = store.gram_rows(texts)
-        columns = self._column_map(store, generation)
-        if len(gram_ids) and gram_ids.max() >= len(columns):  # store restarted meanwhile
-            return self.transform(texts)
-        cols = columns[gram_ids]
-        keep = cols >= 0
-        return tfidf_rows(rows[keep], cols[keep], len(texts), self.idf)
+        if self._fallback is None:
+            store = gram_store(self.min_n, self.max_n)
+            try:
+                ids, rows, generation = store.word_rows(texts)
+                with self._lock:
+                    self._sync(store, generation)
+                    if self._generation == generation and self._ptr.size > int(ids.max(
+                            initial=-1)):
+                        cols, col_rows = _ragged_gather(self._cols.view(), self._ptr.view(),
+                                                        ids, rows)
+                        return tfidf_rows(col_rows, cols, len(texts), self.idf)
+                return self.transform(texts)  # the store restarted meanwhile: once more
+            except CharTableFull:
+                self._fallback = {}
+        return self._string_transform(texts)
+
+    def _string_transform(self, texts: Sequence[str]) -> SparseRows:
+        # Only when a process has met more than 4,095 distinct characters: cut n-grams as
+        # strings, one cache entry per word.
+        cache = self._fallback if self._fallback is not None else {}
+        vocabulary = self.vocabulary
+        cols: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            before = len(cols)
+            for word in text.split():
+                found = cache.get(word)
+                if found is None:
+                    if len(cache) > WORD_LIMIT:
+                        cache.clear()
+                    found = cache[word] = tuple(
+                        vocabulary[g] for g in _string_grams(word, self.min_n, self.max_n)
+                        if g in vocabulary)
+                cols.extend(found)
+            lengths.append(len(cols) - before)
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        return tfidf_rows(rows, np.array(cols, dtype=np.int64), len(texts), self.idf)
 
     def feature_names(self) -> list[str]:
         names = [""] * len(self.vocabulary)
@@ -294,6 +382,17 @@ class CharTfidf:
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["vocabulary"], state["idf"],  # type: ignore[misc]
                       min_n=state["min_n"], max_n=state["max_n"])
+
+
+def _string_grams(word: str, min_n: int, max_n: int) -> list[str]:
+    padded = f" {word} "
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(min_n, max_n + 1):
+        if n > size:
+            break
+        grams.extend([padded[i:i + n] for i in range(size - n + 1)])
+    return grams
 
 
 def __getattr__(name: str) -> Any:
