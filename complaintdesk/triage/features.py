@@ -95,8 +95,46 @@ def hstack_rows(parts: Sequence[SparseRows]) -> SparseRows:
                       np.concatenate(cols)[order].astype(np.int32), indptr, (n_rows, offset))
 
 
+class TokenStore:
+    """Per-process token -> dense id, shared by the word features of every model."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.generation += 1
+
+    def token_ids(self, tokens: list[str], extra: Sequence[str] = ()) -> tuple[np.ndarray, int]:
+        """Ids of the tokens (new ones added), and the store generation they belong to."""
+        with self.lock:
+            index = self.ids
+            missing = [t for t in dict.fromkeys([*tokens, *extra]) if t not in index]
+            if missing and len(index) + len(missing) > WORD_LIMIT:
+                self._reset()
+                index = self.ids
+                missing = list(dict.fromkeys([*tokens, *extra]))
+            if missing:
+                index.update(zip(missing, range(len(index), len(index) + len(missing)),
+                                 strict=True))
+                self.tokens.extend(missing)
+            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            return ids, self.generation
+
+
+_tokens = TokenStore()
+
+
 class WordTfidf:
-    """Transform of a fitted word TfidfVectorizer (lowercase, token pattern, 1..n-grams)."""
+    """Transform of a fitted word TfidfVectorizer (lowercase, token pattern, 1..n-grams).
+
+    For 1-2-grams (both models) tokens become shared ids: unigram columns come from an array
+    and bigrams from sorted packed (id, id) keys, so a text costs one regex and one dict
+    look-up per token instead of a string and a look-up per n-gram.
+    """
 
     def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, *, token_pattern: str,
                  ngram_range: tuple[int, int], lowercase: bool) -> None:
@@ -106,8 +144,68 @@ class WordTfidf:
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.lowercase = lowercase
         self._findall = re.compile(token_pattern).findall
+        self._lock = threading.Lock()
+        self._generation = -1
+
+    def _tokens(self, texts: Sequence[str]) -> tuple[list[str], list[int]]:
+        findall, lower = self._findall, self.lowercase
+        tokens: list[str] = []
+        lengths: list[int] = []
+        for text in texts:
+            found = findall(text.lower() if lower else text)
+            tokens.extend(found)
+            lengths.append(len(found))
+        return tokens, lengths
+
+    def _maps(self, generation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token id -> unigram column or -1, sorted bigram keys, their columns)."""
+        if self._generation != generation:
+            pairs = [term.split(" ") for term in self.vocabulary if " " in term]
+            halves = [token for pair in pairs for token in pair]
+            ids, got = _tokens.token_ids(halves)
+            if got != generation:
+                raise _Restarted
+            keys = (ids[0::2] << 32) | ids[1::2]
+            columns = np.fromiter((self.vocabulary[" ".join(p)] for p in pairs),
+                                  dtype=np.int64, count=len(pairs))
+            order = np.argsort(keys)
+            self._bigram_keys, self._bigram_cols = keys[order], columns[order]
+            self._unigram_cols = np.zeros(0, dtype=np.int64)
+            self._generation = generation
+        known = len(self._unigram_cols)
+        with _tokens.lock:
+            if _tokens.generation != generation:
+                raise _Restarted
+            new = _tokens.tokens[known:]
+        if new:
+            extra = np.fromiter(map(self.vocabulary.get, new, repeat(-1)), dtype=np.int64,
+                                count=len(new))
+            self._unigram_cols = np.concatenate([self._unigram_cols, extra])
+        return self._unigram_cols, self._bigram_keys, self._bigram_cols
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
+        if self.ngram_range != (1, 2):
+            return self._string_transform(texts)
+        tokens, lengths = self._tokens(texts)
+        while True:
+            ids, generation = _tokens.token_ids(tokens)
+            try:
+                with self._lock:
+                    unigram, bigram_keys, bigram_cols = self._maps(generation)
+                break
+            except _Restarted:
+                continue  # the shared store restarted between the two steps: ids again
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        uni = unigram[ids]
+        same_text = rows[1:] == rows[:-1]
+        keys = (ids[:-1][same_text] << 32) | ids[1:][same_text]
+        found = np.minimum(np.searchsorted(bigram_keys, keys), max(len(bigram_keys) - 1, 0))
+        hit = (bigram_keys[found] == keys) if len(bigram_keys) else np.zeros(len(keys), bool)
+        all_rows = np.concatenate([rows[uni >= 0], rows[:-1][same_text][hit]])
+        all_cols = np.concatenate([uni[uni >= 0], bigram_cols[found[hit]]])
+        return tfidf_rows(all_rows, all_cols, len(texts), self.idf)
+
+    def _string_transform(self, texts: Sequence[str]) -> SparseRows:
         get = self.vocabulary.get
         findall = self._findall
         low, high = self.ngram_range
@@ -119,11 +217,7 @@ class WordTfidf:
             # Same n-grams as sklearn's _word_ngrams: unigrams, then bigrams, ...
             grams: list[str] = tokens if low == 1 else []
             for n in range(max(low, 2), high + 1):
-                if n == 2:
-                    grams = grams + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-                else:
-                    grams = grams + [" ".join(tokens[i:i + n])
-                                     for i in range(len(tokens) - n + 1)]
+                grams = grams + [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
             cols.extend(map(get, grams, repeat(-1)))
             lengths.append(len(cols) - before)
         rows = np.repeat(np.arange(len(texts)), lengths)
@@ -136,6 +230,18 @@ class WordTfidf:
         for term, column in self.vocabulary.items():
             names[column] = term
         return names
+
+    def __getstate__(self) -> dict:
+        return {"vocabulary": self.vocabulary, "idf": self.idf,
+                "token_pattern": self.token_pattern, "ngram_range": self.ngram_range,
+                "lowercase": self.lowercase}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state.pop("vocabulary"), state.pop("idf"), **state)  # type: ignore[misc]
+
+
+class _Restarted(Exception):
+    """A shared store restarted (too many words) while a model was reading it."""
 
 
 class _GrowingInts:
