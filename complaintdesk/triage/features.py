@@ -108,15 +108,15 @@ class TokenStore:
         self.tokens: list[str] = []
         self.generation += 1
 
-    def token_ids(self, tokens: list[str], extra: Sequence[str] = ()) -> tuple[np.ndarray, int]:
+    def token_ids(self, tokens: list[str]) -> tuple[np.ndarray, int]:
         """Ids of the tokens (new ones added), and the store generation they belong to."""
         with self.lock:
             index = self.ids
-            missing = [t for t in dict.fromkeys([*tokens, *extra]) if t not in index]
+            missing = [t for t in dict.fromkeys(tokens) if t not in index]
             if missing and len(index) + len(missing) > WORD_LIMIT:
                 self._reset()
                 index = self.ids
-                missing = list(dict.fromkeys([*tokens, *extra]))
+                missing = list(dict.fromkeys(tokens))
             if missing:
                 index.update(zip(missing, range(len(index), len(index) + len(missing)),
                                  strict=True))
@@ -160,14 +160,16 @@ class WordTfidf:
     def _maps(self, generation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(token id -> unigram column or -1, sorted bigram keys, their columns)."""
         if self._generation != generation:
-            pairs = [term.split(" ") for term in self.vocabulary if " " in term]
-            halves = [token for pair in pairs for token in pair]
+            bigrams = [(term, column) for term, column in self.vocabulary.items()
+                       if " " in term]
+            # Each bigram is "a b", so joining them with spaces and splitting gives a, b, ...
+            halves = " ".join([term for term, _ in bigrams]).split(" ") if bigrams else []
             ids, got = _tokens.token_ids(halves)
             if got != generation:
                 raise _Restarted
             keys = (ids[0::2] << 32) | ids[1::2]
-            columns = np.fromiter((self.vocabulary[" ".join(p)] for p in pairs),
-                                  dtype=np.int64, count=len(pairs))
+            columns = np.fromiter((column for _, column in bigrams), dtype=np.int64,
+                                  count=len(bigrams))
             order = np.argsort(keys)
             self._bigram_keys, self._bigram_cols = keys[order], columns[order]
             self._unigram_cols = np.zeros(0, dtype=np.int64)
