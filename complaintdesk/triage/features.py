@@ -60,8 +60,9 @@ def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray)
     The same operations, in the same order, as TfidfTransformer(sublinear_tf=True) + normalize.
     """
     width = len(idf)
-    dtype = np.int32 if n_rows * width < 2**31 else np.int64
-    keys = rows.astype(dtype) * dtype(width) + cols.astype(dtype)
+    # int32 keys sort about twice as fast; they fit for every realistic batch.
+    dtype: type = np.int32 if n_rows * width < 2**31 else np.int64
+    keys: np.ndarray = rows.astype(dtype) * width + cols.astype(dtype)
     unique, counts = np.unique(keys, return_counts=True)
     row_of = unique // width
     indices = (unique - row_of * width).astype(np.int32)
@@ -254,7 +255,7 @@ class _GrowingInts:
         self.size = 0
         self.extend(first)
 
-    def extend(self, values: Sequence[int]) -> None:
+    def extend(self, values: Sequence[int] | np.ndarray) -> None:
         end = self.size + len(values)
         if end > len(self.array):
             bigger = np.zeros(max(end, 2 * len(self.array)), dtype=np.int64)
