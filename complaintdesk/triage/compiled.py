@@ -20,8 +20,8 @@ from complaintdesk.triage.features import (
     CharTfidf,
     SparseRows,
     WordTfidf,
-    hstack_rows,
     row_sums,
+    tfidf_blocks,
 )
 
 FORMAT = 1
@@ -63,10 +63,13 @@ class _Linear:
 
     def decision_function(self, matrix: SparseRows) -> np.ndarray:
         rows, n_rows = matrix.row_ids(), matrix.shape[0]
+        indices = matrix.indices.astype(np.intp, copy=False)
         scores = np.empty((n_rows, len(self.coef)))
-        for column, coefficients in enumerate(self.coef_):
-            scores[:, column] = row_sums(matrix.data * coefficients[matrix.indices], rows,
-                                         n_rows)
+        products = np.empty(len(indices))
+        for column, coefficients in enumerate(self.coef):
+            np.take(coefficients, indices, out=products)
+            products *= matrix.data
+            scores[:, column] = row_sums(products, rows, n_rows)
         scores += self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
@@ -133,7 +136,8 @@ class CompiledFeatures:
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
         texts = list(texts)
-        return hstack_rows([part.transform(texts) for _, part in self.parts])
+        return tfidf_blocks([(*part.pairs(texts), part.idf) for _, part in self.parts],
+                            len(texts))
 
     def get_feature_names_out(self) -> list[str]:
         if self._names is None:

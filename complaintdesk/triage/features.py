@@ -54,46 +54,51 @@ def row_sums(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
     return np.bincount(rows, weights=values, minlength=n_rows)
 
 
-def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> SparseRows:
-    """Counts of (row, column) pairs -> sublinear tf x idf, l2-normalised per row.
+# log(count) + 1 (sublinear tf) for the counts that occur: a gather instead of np.log per entry;
+# the same np.log, so the same numbers.
+_LOG_TF = np.log(np.arange(1, 4097, dtype=np.float64)) + 1.0
 
-    The same operations, in the same order, as TfidfTransformer(sublinear_tf=True) + normalize.
-    """
-    width = len(idf)
+
+def tfidf_blocks(blocks: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                 n_rows: int) -> SparseRows:
+    """Counts of (row, column) pairs of each block -> sublinear tf x idf, l2-normalised per row
+    and block, blocks side by side: TfidfTransformer(sublinear_tf=True) + normalize for each
+    block, then FeatureUnion's hstack, in one sort."""
+    widths = [len(idf) for _, _, idf in blocks]
+    total = sum(widths)
+    offsets = np.cumsum([0, *widths])
+    rows = np.concatenate([r for r, _, _ in blocks]) if blocks else np.zeros(0, np.int64)
+    cols = np.concatenate([c + offset for (_, c, _), offset in zip(blocks, offsets,
+                                                                   strict=False)])
     # int32 keys sort about twice as fast; they fit for every realistic batch.
-    dtype: type = np.int32 if n_rows * width < 2**31 else np.int64
-    keys: np.ndarray = rows.astype(dtype) * width + cols.astype(dtype)
-    unique, counts = np.unique(keys, return_counts=True)
-    row_of = unique // width
-    indices = (unique - row_of * width).astype(np.int32)
+    dtype: type = np.int32 if n_rows * total < 2**31 else np.int64
+    keys: np.ndarray = rows.astype(dtype) * total + cols.astype(dtype)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = keys[starts]
+    counts = np.diff(np.append(starts, len(keys)))
+    row_of = (unique // total).astype(np.int64)
+    indices = (unique - row_of * total).astype(np.int64)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
-    data = counts.astype(np.float64)
-    np.log(data, out=data)
-    data += 1.0
-    data *= idf[indices]
-    norms = np.sqrt(row_sums(data * data, row_of, n_rows))
-    data /= norms[row_of]
-    return SparseRows(data, indices, indptr, (n_rows, width))
+    data = _LOG_TF[np.minimum(counts, len(_LOG_TF)) - 1]
+    big = counts > len(_LOG_TF)
+    if big.any():
+        data[big] = np.log(counts[big].astype(np.float64)) + 1.0
+    data *= np.concatenate([idf for _, _, idf in blocks])[indices]
+    block = np.searchsorted(offsets[1:], indices, side="right") if len(blocks) > 1 else 0
+    bins = row_of * len(blocks) + block
+    norms = np.sqrt(row_sums(data * data, bins, n_rows * len(blocks)))
+    data /= norms[bins]
+    return SparseRows(data, indices, indptr, (n_rows, total))
 
 
-def hstack_rows(parts: Sequence[SparseRows]) -> SparseRows:
-    """Columns of several matrices side by side, like FeatureUnion's sparse hstack."""
-    if len(parts) == 1:
-        return parts[0]
-    n_rows = parts[0].shape[0]
-    offset = 0
-    rows, cols, datas = [], [], []
-    for part in parts:
-        rows.append(part.row_ids())
-        cols.append(part.indices.astype(np.int64) + offset)
-        datas.append(part.data)
-        offset += part.shape[1]
-    # Stable sort by row keeps each row's parts in order, each already sorted by column.
-    order = np.argsort(np.concatenate(rows), kind="stable")
-    indptr = np.sum([part.indptr for part in parts], axis=0)
-    return SparseRows(np.concatenate(datas)[order],
-                      np.concatenate(cols)[order].astype(np.int32), indptr, (n_rows, offset))
+def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> SparseRows:
+    """One block of ``tfidf_blocks``."""
+    return tfidf_blocks([(rows, cols, idf)], n_rows)
 
 
 class TokenStore:
@@ -187,8 +192,12 @@ class WordTfidf:
         return self._unigram_cols, self._bigram_keys, self._bigram_cols
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
+        return tfidf_rows(*self.pairs(texts), len(texts), self.idf)
+
+    def pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every n-gram occurrence in the vocabulary."""
         if self.ngram_range != (1, 2):
-            return self._string_transform(texts)
+            return self._string_pairs(texts)
         tokens, lengths = self._tokens(texts)
         while True:
             ids, generation = _tokens.token_ids(tokens)
@@ -206,9 +215,9 @@ class WordTfidf:
         hit = (bigram_keys[found] == keys) if len(bigram_keys) else np.zeros(len(keys), bool)
         all_rows = np.concatenate([rows[uni >= 0], rows[:-1][same_text][hit]])
         all_cols = np.concatenate([uni[uni >= 0], bigram_cols[found[hit]]])
-        return tfidf_rows(all_rows, all_cols, len(texts), self.idf)
+        return all_rows, all_cols
 
-    def _string_transform(self, texts: Sequence[str]) -> SparseRows:
+    def _string_pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         get = self.vocabulary.get
         findall = self._findall
         low, high = self.ngram_range
@@ -226,7 +235,7 @@ class WordTfidf:
         rows = np.repeat(np.arange(len(texts)), lengths)
         columns = np.array(cols, dtype=np.int64)
         keep = columns >= 0
-        return tfidf_rows(rows[keep], columns[keep], len(texts), self.idf)
+        return rows[keep], columns[keep]
 
     def feature_names(self) -> list[str]:
         names = [""] * len(self.vocabulary)
@@ -440,6 +449,10 @@ class CharTfidf:
             np.bincount(owner[hit], minlength=len(ptr) - 1)))
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
+        return tfidf_rows(*self.pairs(texts), len(texts), self.idf)
+
+    def pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every n-gram occurrence in the vocabulary."""
         if self._fallback is None:
             store = gram_store(self.min_n, self.max_n)
             try:
@@ -450,13 +463,13 @@ class CharTfidf:
                             initial=-1)):
                         cols, col_rows = _ragged_gather(self._cols.view(), self._ptr.view(),
                                                         ids, rows)
-                        return tfidf_rows(col_rows, cols, len(texts), self.idf)
-                return self.transform(texts)  # the store restarted meanwhile: once more
+                        return col_rows, cols
+                return self.pairs(texts)  # the store restarted meanwhile: once more
             except CharTableFull:
                 self._fallback = {}
-        return self._string_transform(texts)
+        return self._string_pairs(texts)
 
-    def _string_transform(self, texts: Sequence[str]) -> SparseRows:
+    def _string_pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         # Only when a process has met more than 4,095 distinct characters: cut n-grams as
         # strings, one cache entry per word.
         cache = self._fallback if self._fallback is not None else {}
@@ -475,8 +488,7 @@ class CharTfidf:
                         if g in vocabulary)
                 cols.extend(found)
             lengths.append(len(cols) - before)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        return tfidf_rows(rows, np.array(cols, dtype=np.int64), len(texts), self.idf)
+        return np.repeat(np.arange(len(texts)), lengths), np.array(cols, dtype=np.int64)
 
     def feature_names(self) -> list[str]:
         names = [""] * len(self.vocabulary)
