@@ -134,6 +134,11 @@ class CompiledFeatures:
         self.parts = parts
         self._names: list[str] | None = None
 
+    def prepare(self) -> None:
+        """Build the look-up tables (packed vocabulary keys) now rather than in the first call."""
+        for _, part in self.parts:
+            part.prepare()
+
     def transform(self, texts: Sequence[str]) -> SparseRows:
         texts = list(texts)
         return tfidf_blocks([(*part.pairs(texts), part.idf) for _, part in self.parts],
@@ -156,6 +161,8 @@ class CompiledPipeline:
         self.classifier = classifier
         self.normalise = normalise
         self.named_steps = {"features": features, "classifier": classifier}
+        # Part of loading (~0.1 s a model): the first texts classified should not pay it.
+        features.prepare()
 
     @property
     def classes_(self) -> np.ndarray:

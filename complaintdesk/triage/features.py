@@ -163,6 +163,15 @@ class WordTfidf:
             lengths.append(len(found))
         return tokens, lengths
 
+    def prepare(self) -> None:
+        """Intern the vocabulary's tokens and build the bigram keys ahead of the first call."""
+        if self.ngram_range == (1, 2):
+            with self._lock:
+                try:
+                    self._maps(_tokens.generation)
+                except _Restarted:
+                    pass  # built at the first call instead
+
     def _maps(self, generation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(token id -> unigram column or -1, sorted bigram keys, their columns)."""
         if self._generation != generation:
@@ -414,6 +423,13 @@ class CharTfidf:
         self._vocab_cols = np.zeros(0, dtype=np.int64)
         self._generation = -1
         self._fallback: dict[str, tuple[int, ...]] | None = None
+
+    def prepare(self) -> None:
+        """Pack the vocabulary's n-grams ahead of the first call."""
+        try:
+            self._vocabulary_keys(gram_store(self.min_n, self.max_n))
+        except CharTableFull:
+            self._fallback = {}
 
     def _vocabulary_keys(self, store: GramStore) -> tuple[np.ndarray, np.ndarray]:
         if self._vocab_keys is None:
