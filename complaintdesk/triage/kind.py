@@ -334,9 +334,10 @@ class KindModel:
 
     @classmethod
     def load(cls, path: Path | str = ARTEFACT_PATH) -> KindModel:
-        import joblib
+        # Compiled to numpy: no scikit-learn import, same probabilities (triage/compiled.py).
+        from complaintdesk.triage.compiled import load_artefact
 
-        payload = joblib.load(path)
+        payload = load_artefact(path)
         return cls(
             payload["pipeline"],
             version=payload["version"],
@@ -375,12 +376,13 @@ def get_default_model() -> KindModel:
 
 
 def _load_or_train() -> KindModel:
-    import sklearn
+    from importlib.metadata import version
 
     if ARTEFACT_PATH.exists():
         try:
             model = KindModel.load(ARTEFACT_PATH)
-            if model.metadata.get("sklearn") == sklearn.__version__:
+            # The installed version without importing scikit-learn (seconds of start-up).
+            if model.metadata.get("sklearn") == version("scikit-learn"):
                 return model
         except Exception:  # noqa: BLE001 - a stale or foreign artefact just means retraining
             pass

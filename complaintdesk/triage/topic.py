@@ -110,6 +110,14 @@ class TopicModel:
     """A fitted topic pipeline with its name, version and metadata."""
 
     def __init__(self, pipeline: Any, *, name: str, version: str, metadata: dict[str, Any]):
+        from complaintdesk.triage.compiled import CompileError, compile_pipeline
+
+        # Compiled: numpy-only prediction with the same numbers, and a compact pickle that
+        # loads without scikit-learn. A pipeline the compiler does not know stays as it is.
+        try:
+            pipeline = compile_pipeline(pipeline)
+        except (CompileError, KeyError, AttributeError, TypeError):
+            pass
         self.pipeline = pipeline
         self.name = name
         self.version = version
@@ -180,12 +188,12 @@ class TopicModel:
     @classmethod
     def load(cls, path: Path | str) -> TopicModel:
         """Load from NAME.joblib, NAME.json or the folder + name without a suffix."""
-        import joblib
+        from complaintdesk.triage.compiled import load_artefact
 
         base = Path(path)
         if base.suffix in (".joblib", ".json"):
             base = base.with_suffix("")
-        payload = joblib.load(base.with_suffix(".joblib"))
+        payload = load_artefact(base.with_suffix(".joblib"))
         meta_path = base.with_suffix(".json")
         metadata = (
             json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}

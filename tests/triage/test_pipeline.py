@@ -84,3 +84,47 @@ def test_triage_works_without_the_shared_data(monkeypatch, tmp_path) -> None:
         assert classify("Верните 50 рублей, списали дважды", kind_model=model).kind == "claim"
     finally:
         datasets.load_source_texts.cache_clear()
+
+
+def test_char_features_equal_scikit_learns_also_after_the_word_store_restarts(
+    monkeypatch,
+) -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from complaintdesk.triage import features
+
+    texts = ["карта заблокирована снова", "card blocked again and again", "банк вернул деньги",
+             "the bank returned my money", "деньги не вернули", "a b c"]
+    fitted = features.CharWordTfidf(2, 5, min_df=1).fit(texts)
+    reference = TfidfVectorizer(analyzer=features.CharWordGrams(2, 5), sublinear_tf=True,
+                                min_df=1).fit(texts)
+    queries = [*texts, "новые слова: заблокировали карту", "", "unseen words here"]
+    expected = reference.transform(queries).toarray()
+    assert np.array_equal(fitted.transform(queries).toarray(), expected)
+    monkeypatch.setattr(features, "WORD_LIMIT", 5)  # every batch now restarts the store
+    compiled = features.CharTfidf(fitted.vectorizer_.vocabulary_, fitted.vectorizer_.idf_,
+                                  min_n=2, max_n=5)
+    for _ in range(2):
+        assert np.array_equal(compiled.transform(queries).to_scipy().toarray(), expected)
+
+
+def test_word_features_equal_scikit_learns_also_after_the_token_store_restarts(
+    monkeypatch,
+) -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from complaintdesk.triage import features
+
+    texts = ["Карта заблокирована снова", "card blocked again and again", "банк вернул деньги",
+             "the bank returned my money", "деньги не вернули", "a b c", "card card card"]
+    fitted = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+    compiled = features.WordTfidf(fitted.vocabulary_, fitted.idf_, token_pattern=
+                                  fitted.token_pattern, ngram_range=(1, 2), lowercase=True)
+    queries = [*texts, "Новые слова: заблокировали карту", "", "bank card blocked"]
+    expected = fitted.transform(queries).toarray()
+    assert np.array_equal(compiled.transform(queries).to_scipy().toarray(), expected)
+    monkeypatch.setattr(features, "WORD_LIMIT", 5)
+    for _ in range(2):
+        assert np.array_equal(compiled.transform(queries).to_scipy().toarray(), expected)

@@ -51,3 +51,57 @@ def test_cross_validation_reports_per_class_figures_and_confusion() -> None:
 def test_evaluation_puts_the_linearsvc_baseline_beside_the_model() -> None:
     report = evaluate_with_baseline(TEXTS, LABELS, folds=3)
     assert {"model", "baseline_tfidf_linearsvc"} <= set(report)
+
+
+def _sklearn_pipeline(texts, labels):
+    from complaintdesk.triage.topic import _min_class_count, build_topic_pipeline
+
+    return build_topic_pipeline(
+        n_samples=len(texts), min_class_count=_min_class_count(labels)
+    ).fit(texts, labels)
+
+
+def test_compiled_pipeline_gives_scikit_learns_probabilities() -> None:
+    import numpy as np
+
+    from complaintdesk.triage.compiled import compile_pipeline
+
+    queries = [*TEXTS, "приложение не открывается", "курс в кассе", "", "zzz неизвестное слово"]
+    cases = [
+        (TEXTS, LABELS),  # calibrated LinearSVC, 3 classes
+        (TEXTS[:8], LABELS[:8]),  # binary calibrated LinearSVC
+        (TEXTS[:9], LABELS[:9]),  # a topic with 1 example: logistic regression fallback
+    ]
+    for texts, labels in cases:
+        pipeline = _sklearn_pipeline(texts, labels)
+        compiled = compile_pipeline(pipeline)
+        assert list(compiled.classes_) == list(pipeline.classes_)
+        assert np.array_equal(compiled.predict_proba(queries), pipeline.predict_proba(queries))
+
+
+def test_a_pickled_scikit_learn_model_loads_compiled(tmp_path: Path) -> None:
+    import joblib
+    import numpy as np
+
+    from complaintdesk.triage.compiled import CompiledPipeline
+
+    pipeline = _sklearn_pipeline(TEXTS, LABELS)
+    joblib.dump({"pipeline": pipeline, "version": "old-1"}, tmp_path / "old.joblib", compress=3)
+    loaded = TopicModel.load(tmp_path / "old.joblib")
+    assert isinstance(loaded.pipeline, CompiledPipeline) and loaded.version == "old-1"
+    assert np.array_equal(loaded.pipeline.predict_proba(TEXTS), pipeline.predict_proba(TEXTS))
+
+
+def test_loading_a_saved_model_does_not_import_scikit_learn(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = TopicModel.train(TEXTS, LABELS, name="bank").save(tmp_path)
+    code = (
+        "import sys; from complaintdesk.triage.topic import TopicModel; "
+        f"m = TopicModel.load({str(path)!r}); m.predict(['обмен валюты']); "
+        "print(any(name.split('.')[0] in ('sklearn', 'scipy') for name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
