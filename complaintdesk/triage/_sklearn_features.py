@@ -13,20 +13,15 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from complaintdesk.triage.features import _string_grams
+
 _CACHE_LIMIT = 400_000
 _caches: dict[tuple[int, int], dict[str, tuple[str, ...]]] = {}
 _lock = threading.Lock()
 
 
 def _word_grams(word: str, min_n: int, max_n: int) -> tuple[str, ...]:
-    padded = f" {word} "
-    size = len(padded)
-    grams: list[str] = []
-    for n in range(min_n, max_n + 1):
-        if n > size:
-            break
-        grams.extend(padded[i : i + n] for i in range(size - n + 1))
-    return tuple(grams)
+    return tuple(_string_grams(word, min_n, max_n))
 
 
 class CharWordGrams:
