@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from complaintdesk.cases import services
 from complaintdesk.lib.errors import ServiceBusy
@@ -46,7 +46,7 @@ class CreationBatcher:
     def __init__(self, *, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
         self.batch_sizes: list[int] = []  # the last few, for tests and the bench
-        self._queue: queue.Queue[_Job] = queue.Queue()
+        self._queue: queue.Queue[_Job | None] = queue.Queue()  # None: stop the writer
         self._lock = threading.Lock()
         self._owner_pid: int | None = None
 
@@ -67,19 +67,36 @@ class CreationBatcher:
         with self._lock:
             if self._owner_pid != os.getpid():  # first use, or a forked worker process
                 self._queue = queue.Queue()
-                threading.Thread(target=self._write_forever, name="case-writer",
-                                 daemon=True).start()
+                threading.Thread(target=self._write_forever, args=(self._queue,),
+                                 name="case-writer", daemon=True).start()
                 self._owner_pid = os.getpid()
 
-    def _write_forever(self) -> None:
-        while True:
-            jobs = [self._queue.get()]
+    def close(self) -> None:
+        """Stop the writer once what is queued is written, and close its connection (tests;
+        a server process simply exits)."""
+        with self._lock:
+            if self._owner_pid == os.getpid():
+                self._queue.put(None)
+                self._owner_pid = None
+
+    def _write_forever(self, jobs_queue: "queue.Queue[_Job | None]") -> None:
+        stop = False
+        while not stop:
+            first = jobs_queue.get()
+            if first is None:
+                break
+            jobs = [first]
             while len(jobs) < self.max_batch:
                 try:
-                    jobs.append(self._queue.get_nowait())
+                    job = jobs_queue.get_nowait()
                 except queue.Empty:
                     break
+                if job is None:
+                    stop = True
+                    break
+                jobs.append(job)
             self._write(jobs)
+        connection.close()
 
     def _write(self, jobs: list[_Job]) -> None:
         close_old_connections()  # honour CONN_MAX_AGE and drop a broken connection

@@ -79,6 +79,8 @@ def committed_queues(transactional_db, settings):
     """Queues committed for real: the writer thread has its own database connection."""
     defaults.install(django_apps)
     settings.COMPLAINTDESK = {**settings.COMPLAINTDESK, "API_CREATE_BATCHING": True}
+    yield
+    batching._batcher.close()  # the API's writer; its connection must not outlive the test
 
 
 @needs_postgres
@@ -97,6 +99,7 @@ def test_concurrent_requests_through_the_writer_each_get_their_own_case(committe
         t.start()
     for t in threads:
         t.join(timeout=60)
+    writer.close()
     assert sorted(outcomes) == list(range(12))
     cases = [outcomes[n][0] for n in range(12)]
     assert all(outcomes[n][1] for n in range(12))
