@@ -121,14 +121,12 @@ def enqueue(
     dedupe_key: str,
     message: Message | None = None,
     channel: str = "email",
-    key_is_new: bool = False,
 ) -> bool:
     """Queue a message for the worker; the dedupe key makes a second enqueue a no-op.
-    Returns False for an empty recipient or a key already queued, else True. `key_is_new`
-    skips the look-up when the key names a row made in this transaction (a new case)."""
+    Returns False for an empty recipient or a key already queued, else True."""
     if not recipient:
         return False
-    if not key_is_new and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
+    if Outbox.objects.filter(dedupe_key=dedupe_key).exists():
         return False
     # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key still stores one message.
     Outbox.objects.bulk_create([_outbox_row(
@@ -171,13 +169,6 @@ class CustomerKeys:
 
 
 _MATCH_ORDER = ("external_id", "email", "phone")
-
-
-def find_or_create_customer(
-    *, name: str = "", email: str = "", phone: str = "", external_id: str = ""
-) -> Customer:
-    keys = CustomerKeys(name=name, email=email, phone=phone, external_id=external_id)
-    return find_or_create_customers([keys])[0][0]
 
 
 def find_or_create_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], set[int]]:
