@@ -622,7 +622,8 @@ def _write(ready: list["_Prepared"]) -> list[Case]:
         if case.kind == Kind.CLAIM and item.data.history is None:
             from complaintdesk.claims.auto import on_claim_registered
 
-            on_claim_registered(case)  # refreshes the case if the matrix acted on it
+            # Refreshes the case if the matrix acted on it.
+            on_claim_registered(case, notify=item.request.notify)
     return cases
 
 

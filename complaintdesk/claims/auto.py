@@ -155,10 +155,12 @@ class AutoResult:
     decision: Decision
 
 
-def on_claim_registered(case: Case, *, trigger: str = Trigger.REGISTERED) -> AutoResult | None:
+def on_claim_registered(case: Case, *, trigger: str = Trigger.REGISTERED,
+                        notify: bool = True) -> AutoResult | None:
     """Hook for services.create_case / reclassify: evaluate a new claim and act on it. The
-    caller's case object is refreshed, so it shows the decision or queue move made here."""
-    result = evaluate_and_act(case, trigger=trigger)
+    caller's case object is refreshed, so it shows the decision or queue move made here.
+    `notify=False` (a case registered without telling the customer) keeps the decision quiet."""
+    result = evaluate_and_act(case, trigger=trigger, notify=notify)
     if result is not None:
         case.refresh_from_db()
     return result
@@ -168,8 +170,8 @@ def is_auto_decided(case: Case) -> bool:
     return Payout.objects.filter(case=case).exists()
 
 
-def evaluate_and_act(case: Case, *, trigger: str,
-                     evidence: dict[str, bool] | None = None) -> AutoResult | None:
+def evaluate_and_act(case: Case, *, trigger: str, evidence: dict[str, bool] | None = None,
+                     notify: bool = True) -> AutoResult | None:
     """Evaluate the topic's active matrix on the claim and carry the outcome out."""
     if case.kind != Kind.CLAIM or case.status in (S.DECIDED, S.CLOSED):
         return None
@@ -198,7 +200,7 @@ def evaluate_and_act(case: Case, *, trigger: str,
         evaluation = _record_evaluation(case, matrix_row, decision, rule_outcome, factors,
                                         trigger=trigger, paid_this_month=paid)
         if decision.outcome is Outcome.AUTO_APPROVE:
-            _approve(case, matrix_row, decision, factors)
+            _approve(case, matrix_row, decision, factors, notify=notify)
         elif decision.outcome is Outcome.FAST_TRACK:
             _fast_track(case, decision)
         if decision.reason == BUDGET_CAP_REASON:
@@ -255,14 +257,15 @@ def _audit_selected(case: Case, share: Decimal) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < float(share)
 
 
-def _approve(case: Case, matrix_row: DecisionMatrix, decision: Decision, factors: dict) -> None:
+def _approve(case: Case, matrix_row: DecisionMatrix, decision: Decision, factors: dict, *,
+             notify: bool) -> None:
     current = services._locked(case)
     for step in _path_to_decision(S(current.status)):
         services.transition(case=current, to=step, actor=None,
                             note=f"claims matrix {matrix_row.topic.code} v{matrix_row.version}")
     amount = case.amount_claimed
     services.decide(
-        case=case, outcome=CaseOutcome.UPHELD, actor=None, amount_paid=amount,
+        case=case, outcome=CaseOutcome.UPHELD, actor=None, amount_paid=amount, notify=notify,
         text=notifications.auto_approved_text(amount, case.currency),
         data={"automatic": True, "matrix_id": matrix_row.pk, "matrix_topic": matrix_row.topic.code,
               "matrix_version": matrix_row.version, "rule": decision.rule_name,

@@ -115,3 +115,17 @@ def test_a_broken_matrix_never_blocks_registering_a_claim(frozen, queues, atm_cl
                                   "outcome": "reject"}]})
     case = atm_claim("600")
     assert case.pk and case.status == "received" and not ClaimEvaluation.objects.exists()
+
+
+def test_an_automatic_approval_of_a_case_registered_quietly_tells_the_customer_nothing(
+        frozen, atm_matrix, atm_claim):
+    from complaintdesk.cases.models import Outbox
+
+    told = atm_claim("600", email="told@example.com")
+    quiet, _ = services.create_case(data=services.NewCase(
+        kind="claim", topic="cards-atm-cash", amount_claimed=Decimal("600"), currency="RUB",
+        customer_email="quiet@example.com", channel="web",
+        text="The ATM took my cash and did not credit it."), actor=None, notify=False)
+    assert told.decision == quiet.decision == "upheld"
+    assert Outbox.objects.filter(case=told, purpose="decision").count() == 1
+    assert not Outbox.objects.filter(case=quiet).exists()
