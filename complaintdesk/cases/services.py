@@ -271,6 +271,18 @@ _PRIORITIES = frozenset(Priority.values)
 _RESONANCE_SOURCES = frozenset(ResonanceSource.values)
 
 
+def _length_limited(data: NewCase) -> list[tuple[str, str, int]]:
+    """Values whose column has a length limit, with the limit read from the model."""
+    def limit(model: type, name: str) -> int:
+        return model._meta.get_field(name).max_length
+
+    return [("customer name", data.customer_name, limit(Customer, "name")),
+            ("customer e-mail", data.customer_email, limit(Customer, "email")),
+            ("customer phone", data.customer_phone, limit(Customer, "phone")),
+            ("customer external id", data.customer_external_id, limit(Customer, "external_id")),
+            ("source id", data.source_id, limit(Case, "source_id"))]
+
+
 def _validate_new_case(data: NewCase) -> None:
     problems = []
     if not data.text.strip():
@@ -304,11 +316,7 @@ def _validate_new_case(data: NewCase) -> None:
         problems.append("call_duration_seconds: must not be negative")
     if data.received_at is not None and timezone.is_naive(data.received_at):
         problems.append("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
-    for name, value, limit in (("customer name", data.customer_name, 200),
-                               ("customer e-mail", data.customer_email, 254),
-                               ("customer phone", data.customer_phone, 32),
-                               ("customer external id", data.customer_external_id, 100),
-                               ("source id", data.source_id, 100)):
+    for name, value, limit in _length_limited(data):
         if len(value) > limit:  # SQLite would keep it; PostgreSQL would refuse the batch
             problems.append(f"{name}: at most {limit} characters, got {len(value)}")
     if problems:
@@ -502,12 +510,6 @@ def _customer_keys(data: NewCase) -> CustomerKeys:
                         phone=data.customer_phone, external_id=data.customer_external_id)
 
 
-def _mark_repeats(cases_and_results: list, *, new_customers: set[int]) -> None:
-    from complaintdesk.triage.service import mark_repeats
-
-    mark_repeats(cases_and_results, new_customer_ids=new_customers)
-
-
 def _topic_and_queue(data: NewCase) -> tuple[Topic | None, Queue]:
     topic = None
     if data.topic:
@@ -590,8 +592,10 @@ def _write(ready: list["_Prepared"]) -> list[Case]:
     for case, pk in zip(cases, reserve_ids(Case, len(cases)), strict=True):
         case.pk = pk
         case.reference = _reference(case)
-    _mark_repeats([(case, item.triage) for item, case in zip(ready, cases, strict=True)
-                   if item.triage is not None], new_customers=new_customers)
+    from complaintdesk.triage.service import mark_repeats
+
+    mark_repeats([(case, item.triage) for item, case in zip(ready, cases, strict=True)
+                  if item.triage is not None], new_customer_ids=new_customers)
     Case.objects.bulk_create(cases)
     events: list[Event] = []
     replies: list[Message] = []
