@@ -43,6 +43,7 @@ from complaintdesk.cases.models import (
 )
 from complaintdesk.channels.base import customer_route
 from complaintdesk.lib import configcache
+from complaintdesk.lib.bulk import insert_all
 from complaintdesk.lib.errors import DomainError, InvalidInput
 from complaintdesk.lib.ids import reserve_ids
 from complaintdesk.sla.services import apply_deadlines
@@ -171,11 +172,11 @@ class CustomerKeys:
 _MATCH_ORDER = ("external_id", "email", "phone")
 
 
-def find_or_create_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], set[int]]:
+def match_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], list[Customer]]:
     """One customer per entry: the existing one an identifier matches (fields it lacks are
     filled in), else a new one shared by every later entry with the same identifier; and the
-    ids of the customers made here. One query per kind of identifier given, one INSERT for
-    all the new customers."""
+    new ones, with reserved ids but not yet inserted (the caller writes them with its rows).
+    One query per kind of identifier given."""
     wanted = [keys.normalised() for keys in wanted]
     known: dict[str, dict[str, Customer]] = {name: {} for name in _MATCH_ORDER}
     for field_name in _MATCH_ORDER:
@@ -206,12 +207,12 @@ def find_or_create_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer]
             if value:
                 known[field_name].setdefault(value, found)
         chosen.append(found)
-    if fresh:
-        Customer.objects.bulk_create(fresh)
+    for customer, pk in zip(fresh, reserve_ids(Customer, len(fresh)), strict=True):
+        customer.pk = pk
     by_pk = {c.pk: c for c in chosen}
     for pk, fields in changed.items():
         by_pk[pk].save(update_fields=sorted(fields))
-    return chosen, {c.pk for c in fresh}
+    return chosen, fresh
 
 
 # ---------------------------------------------------------------- creation
@@ -583,9 +584,10 @@ def _first_events(case: Case, *, data: NewCase, actor: User | None, triage) -> l
 
 def _write(ready: list["_Prepared"]) -> list[Case]:
     """The rows of a prepared batch: customers, cases, timelines, replies, acknowledgements
-    and idempotency keys, one INSERT per table; then the claims matrix on each new claim."""
+    and idempotency keys, one INSERT per table sent in one round trip (lib/bulk.py); then the
+    claims matrix on each new claim."""
     now = timezone.now()
-    customers, new_customers = find_or_create_customers([_customer_keys(i.data) for i in ready])
+    customers, new_customers = match_customers([_customer_keys(i.data) for i in ready])
     cases = [_new_case_row(data=item.data, customer=customer, topic=item.topic, queue=item.queue,
                            triage=item.triage, now=now)
              for item, customer in zip(ready, customers, strict=True)]
@@ -595,8 +597,7 @@ def _write(ready: list["_Prepared"]) -> list[Case]:
     from complaintdesk.triage.service import mark_repeats
 
     mark_repeats([(case, item.triage) for item, case in zip(ready, cases, strict=True)
-                  if item.triage is not None], new_customer_ids=new_customers)
-    Case.objects.bulk_create(cases)
+                  if item.triage is not None], new_customer_ids={c.pk for c in new_customers})
     events: list[Event] = []
     replies: list[Message] = []
     acknowledgements: list[Outbox] = []
@@ -618,10 +619,7 @@ def _write(ready: list["_Prepared"]) -> list[Case]:
         if request.idempotency_key:
             keys.append(IdempotencyKey(scope=item.scope, key=request.idempotency_key,
                                        request_hash=item.fingerprint, case=case))
-    Event.objects.bulk_create(events)
-    for model, rows in ((Message, replies), (Outbox, acknowledgements), (IdempotencyKey, keys)):
-        if rows:
-            model.objects.bulk_create(rows)
+    insert_all(new_customers, cases, events, replies, acknowledgements, keys)
     for item, case in zip(ready, cases, strict=True):
         if case.kind == Kind.CLAIM and item.data.history is None:
             from complaintdesk.claims.auto import on_claim_registered
