@@ -2,7 +2,8 @@
 
 Speed work on triage must not change a single output. This dumps, for each text, the full
 ``TriageResult.as_dict()`` (kind, probabilities, explanation, topic, amount, currency, remedy,
-resonance, language) and every ``find_amounts`` mention, for one checkout; ``compare`` then
+resonance, language), the unrounded kind and topic probabilities and every ``find_amounts``
+mention, for one checkout; ``compare`` then
 reports the first differences between two dumps.
 
 Run (from any checkout with a venv):
@@ -88,6 +89,7 @@ def dump(code: Path, out: Path, topic_path: Path | None) -> None:
     os.environ.setdefault("COMPLAINTDESK_SHARED_DATA",
                           str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     from complaintdesk.triage import money, pipeline
+    from complaintdesk.triage.kind import get_default_model
     from complaintdesk.triage.topic import TopicModel
 
     assert pipeline.__file__.startswith(str(code.resolve())), pipeline.__file__
@@ -96,12 +98,16 @@ def dump(code: Path, out: Path, topic_path: Path | None) -> None:
         if not topic_path.exists():
             fit_topic_model(topic_path)
     topic = TopicModel.load(topic_path)
+    kind_model = get_default_model()
     texts = shared_texts()
     with out.open("w", encoding="utf-8") as handle:
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
             results = pipeline.classify_many([t for _, t in batch], topic_model=topic)
-            for (source, text), result in zip(batch, results, strict=True):
+            # The probabilities before rounding, bit for bit (as hex).
+            raw_kind = kind_model.predict_proba([t for _, t in batch])
+            raw_topic = topic.pipeline.predict_proba([t for _, t in batch])
+            for row, ((source, text), result) in enumerate(zip(batch, results, strict=True)):
                 mentions = {
                     currency or "default": [
                         [str(m.amount), m.currency, m.start, m.end, m.score]
@@ -109,7 +115,10 @@ def dump(code: Path, out: Path, topic_path: Path | None) -> None:
                     ]
                     for currency in (None, "BYN")
                 }
-                record = {"source": source, "result": result.as_dict(), "mentions": mentions}
+                raw = {"kind": [float(v).hex() for v in raw_kind[row]],
+                       "topic": [float(v).hex() for v in raw_topic[row]]}
+                record = {"source": source, "result": result.as_dict(), "mentions": mentions,
+                          "raw": raw}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"{len(texts)} texts -> {out}")
 
@@ -122,7 +131,7 @@ def compare(first: Path, second: Path) -> None:
     differing = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     for i in differing[:10]:
         x, y = json.loads(a[i]), json.loads(b[i])
-        for part in ("result", "mentions"):
+        for part in ("result", "mentions", "raw"):
             for key in x[part]:
                 if x[part][key] != y[part].get(key):
                     print(f"line {i + 1} ({x['source']}) {part}.{key}: "

@@ -1,0 +1,30 @@
+"""Compiled linear scores: the same bits as scikit-learn's sparse product."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from complaintdesk.triage.compiled import ROWWISE_MIN_CLASSES, _Linear
+from complaintdesk.triage.features import SparseRows
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 5, ROWWISE_MIN_CLASSES, 14])
+def test_linear_scores_are_bit_equal_to_scipy_csr_product(n_classes: int) -> None:
+    rng = np.random.default_rng(7)
+    n_rows, n_features = 40, 3000
+    # Rows from empty to long (pairwise summation would show past 8 and 128 terms).
+    lengths = rng.integers(0, 600, n_rows)
+    lengths[:3] = [0, 1, 9]
+    indices = np.concatenate([np.sort(rng.choice(n_features, k, replace=False))
+                              for k in lengths]).astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    data = rng.random(len(indices)) / 7
+    coef = rng.normal(size=(n_classes, n_features)) * 1e3
+    intercept = rng.normal(size=n_classes)
+    linear = _Linear(coef, intercept, np.arange(max(n_classes, 2)))
+    scores = linear.decision_function(SparseRows(data, indices, indptr, (n_rows, n_features)))
+    # sklearn's decision_function: safe_sparse_dot(X, coef.T) + intercept_
+    expected = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features)) @ coef.T
+    expected += intercept
+    assert np.array_equal(scores, expected[:, 0] if n_classes == 1 else expected)
+    assert np.array_equal(linear.coef_, coef)
