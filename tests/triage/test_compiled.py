@@ -28,3 +28,14 @@ def test_linear_scores_are_bit_equal_to_scipy_csr_product(n_classes: int) -> Non
     expected += intercept
     assert np.array_equal(scores, expected[:, 0] if n_classes == 1 else expected)
     assert np.array_equal(linear.coef_, coef)
+
+
+def test_expit_is_bit_equal_to_scipy() -> None:
+    from scipy.special import expit
+
+    from complaintdesk.triage.compiled import _expit
+
+    values = np.concatenate([np.random.default_rng(3).normal(size=(5000, 3)).ravel() * 8,
+                             [0.0, -0.0, 745.0, -745.0, 800.0, -800.0, np.inf, -np.inf]])
+    assert np.array_equal(_expit(values), expit(values))
+    assert _expit(values.reshape(-1, 1)).shape == (len(values), 1)
