@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complaintdesk.triage.compiled import ROWWISE_MIN_CLASSES, _Linear
 from complaintdesk.triage.features import SparseRows
@@ -39,3 +41,13 @@ def test_expit_is_bit_equal_to_scipy() -> None:
                              [0.0, -0.0, 745.0, -745.0, 800.0, -800.0, np.inf, -np.inf]])
     assert np.array_equal(_expit(values), expit(values))
     assert _expit(values.reshape(-1, 1)).shape == (len(values), 1)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1_ яЁ-'.\n\u0301\u00a0😀中")), max_size=30))
+def test_fast_token_pattern_finds_scikit_learns_tokens(text: str) -> None:
+    import re
+
+    from complaintdesk.triage.features import DEFAULT_TOKENS, FAST_TOKENS
+
+    assert re.findall(FAST_TOKENS, text) == re.findall(DEFAULT_TOKENS, text)
