@@ -117,19 +117,33 @@ class TokenStore:
     def token_ids(self, tokens: list[str]) -> tuple[np.ndarray, int]:
         """Ids of the tokens (new ones added), and the store generation they belong to."""
         with self.lock:
-            index = self.ids
-            # New tokens are few once warm: test membership first, deduplicate only those.
-            missing = list(dict.fromkeys([t for t in tokens if t not in index]))
-            if missing and len(index) + len(missing) > WORD_LIMIT:
+            ids, missing = _known_ids(self.ids, tokens)
+            if missing and len(self.ids) + len(missing) > WORD_LIMIT:
                 self._reset()
-                index = self.ids
                 missing = list(dict.fromkeys(tokens))
+                ids[:] = -1
             if missing:
+                index = self.ids
                 index.update(zip(missing, range(len(index), len(index) + len(missing)),
                                  strict=True))
                 self.tokens.extend(missing)
-            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+                _fill_new(index, tokens, ids)
             return ids, self.generation
+
+
+def _known_ids(index: dict[str, int], items: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Ids of the items (-1 for new ones) and the new ones in order of first appearance,
+    with one dict look-up per item (new items are few once a process is warm)."""
+    ids = np.fromiter(map(index.get, items, repeat(-1)), dtype=np.int64, count=len(items))
+    new = np.flatnonzero(ids < 0)
+    return ids, list(dict.fromkeys([items[i] for i in new.tolist()])) if len(new) else []
+
+
+def _fill_new(index: dict[str, int], items: list[str], ids: np.ndarray) -> None:
+    """Fill in the ids still -1, now that the new items are in ``index``."""
+    new = np.flatnonzero(ids < 0)
+    ids[new] = np.fromiter((index[items[i]] for i in new.tolist()), dtype=np.int64,
+                           count=len(new))
 
 
 _tokens = TokenStore()
@@ -360,15 +374,14 @@ class GramStore:
             words.extend(split)
             lengths.append(len(split))
         with self.lock:
-            index = self.word_ids
-            missing = list(dict.fromkeys([w for w in words if w not in index]))
-            if missing and len(index) + len(missing) > WORD_LIMIT:
+            ids, missing = _known_ids(self.word_ids, words)
+            if missing and len(self.word_ids) + len(missing) > WORD_LIMIT:
                 self._reset()
-                index = self.word_ids
                 missing = list(dict.fromkeys(words))
+                ids[:] = -1
             if missing:
                 self._add(missing)
-            ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+                _fill_new(self.word_ids, words, ids)
             generation = self.generation
         return ids, np.repeat(np.arange(len(texts)), lengths), generation
 
