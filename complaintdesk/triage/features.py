@@ -479,7 +479,10 @@ class CharTfidf:
             keys = store.keys.view()[ptr[0]:ptr[-1]].copy()
         if len(ptr) <= 1:
             return
-        found = np.minimum(np.searchsorted(vocab_keys, keys), len(vocab_keys) - 1)
+        # New words share most of their n-grams: look each distinct one up once, in sorted
+        # order (searchsorted walks the vocabulary forward instead of jumping around).
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        found = np.minimum(np.searchsorted(vocab_keys, distinct), len(vocab_keys) - 1)[inverse]
         hit = vocab_keys[found] == keys if len(vocab_keys) else np.zeros(len(keys), bool)
         owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
         self._cols.extend(vocab_cols[found[hit]])
