@@ -236,7 +236,8 @@ class CompiledPipeline:
                 state.update(kind="char", min_n=part.min_n, max_n=part.max_n)
             parts.append(state)
         classifier = self.classifier
-        clf: dict[str, Any] = {"coef": classifier.coef,
+        # Class-major as before (the same file as earlier versions write; also compresses better).
+        clf: dict[str, Any] = {"coef": np.ascontiguousarray(classifier.coef),
                                "intercept": classifier.intercept_}
         if isinstance(classifier, SigmoidCalibrated):
             clf.update(kind="sigmoid", classes=classifier.classes_,
