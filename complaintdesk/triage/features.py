@@ -117,21 +117,43 @@ class TokenStore:
     def token_ids(self, tokens: list[str]) -> tuple[np.ndarray, int]:
         """Ids of the tokens (new ones added), and the store generation they belong to."""
         with self.lock:
-            index = self.ids
-            missing = [t for t in dict.fromkeys(tokens) if t not in index]
-            if missing and len(index) + len(missing) > WORD_LIMIT:
+            ids, missing = _known_ids(self.ids, tokens)
+            if missing and len(self.ids) + len(missing) > WORD_LIMIT:
                 self._reset()
-                index = self.ids
                 missing = list(dict.fromkeys(tokens))
+                ids[:] = -1
             if missing:
+                index = self.ids
                 index.update(zip(missing, range(len(index), len(index) + len(missing)),
                                  strict=True))
                 self.tokens.extend(missing)
-            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+                _fill_new(index, tokens, ids)
             return ids, self.generation
 
 
+def _known_ids(index: dict[str, int], items: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Ids of the items (-1 for new ones) and the new ones in order of first appearance,
+    with one dict look-up per item (new items are few once a process is warm)."""
+    ids = np.fromiter(map(index.get, items, repeat(-1)), dtype=np.int64, count=len(items))
+    new = np.flatnonzero(ids < 0)
+    return ids, list(dict.fromkeys([items[i] for i in new.tolist()])) if len(new) else []
+
+
+def _fill_new(index: dict[str, int], items: list[str], ids: np.ndarray) -> None:
+    """Fill in the ids still -1, now that the new items are in ``index``."""
+    new = np.flatnonzero(ids < 0)
+    ids[new] = np.fromiter((index[items[i]] for i in new.tolist()), dtype=np.int64,
+                           count=len(new))
+
+
 _tokens = TokenStore()
+
+
+# scikit-learn's default token pattern finds exactly the runs of two or more word characters;
+# so does "\w\w+" without the boundaries, and re skips through it twice as fast (a pattern
+# starting with \b makes it try every position).
+DEFAULT_TOKENS = r"(?u)\b\w\w+\b"
+FAST_TOKENS = r"\w\w+"
 
 
 class WordTfidf:
@@ -149,7 +171,8 @@ class WordTfidf:
         self.token_pattern = token_pattern
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.lowercase = lowercase
-        self._findall = re.compile(token_pattern).findall
+        self._findall = re.compile(
+            FAST_TOKENS if token_pattern == DEFAULT_TOKENS else token_pattern).findall
         self._lock = threading.Lock()
         self._generation = -1
 
@@ -351,15 +374,14 @@ class GramStore:
             words.extend(split)
             lengths.append(len(split))
         with self.lock:
-            index = self.word_ids
-            missing = [w for w in dict.fromkeys(words) if w not in index]
-            if missing and len(index) + len(missing) > WORD_LIMIT:
+            ids, missing = _known_ids(self.word_ids, words)
+            if missing and len(self.word_ids) + len(missing) > WORD_LIMIT:
                 self._reset()
-                index = self.word_ids
                 missing = list(dict.fromkeys(words))
+                ids[:] = -1
             if missing:
                 self._add(missing)
-            ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+                _fill_new(self.word_ids, words, ids)
             generation = self.generation
         return ids, np.repeat(np.arange(len(texts)), lengths), generation
 
@@ -457,7 +479,10 @@ class CharTfidf:
             keys = store.keys.view()[ptr[0]:ptr[-1]].copy()
         if len(ptr) <= 1:
             return
-        found = np.minimum(np.searchsorted(vocab_keys, keys), len(vocab_keys) - 1)
+        # New words share most of their n-grams: look each distinct one up once, in sorted
+        # order (searchsorted walks the vocabulary forward instead of jumping around).
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        found = np.minimum(np.searchsorted(vocab_keys, distinct), len(vocab_keys) - 1)[inverse]
         hit = vocab_keys[found] == keys if len(vocab_keys) else np.zeros(len(keys), bool)
         owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
         self._cols.extend(vocab_cols[found[hit]])

@@ -7,6 +7,7 @@ phone and account numbers, times and percentages are never read as amounts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
@@ -179,21 +180,73 @@ _BARE_AFTER_VERB = re.compile(
 )
 
 
+# Where the number of a match can begin: a digit run with no ".", ",", "/" or ":" glued to it
+# (the lookbehind of _NUMBER). Every money pattern needs one, so these are the anchors of a scan.
+_DIGIT_RUN = re.compile(r"\d+")
+# The currency marker and "{" before a prefixed number: at most this many characters ("{us$ 5").
+_PREFIX_REACH = 5
+# The verbs of _BARE_AFTER_VERB are 4 ("took") to 8 ("удержали", "withdrew") letters long.
+_BARE_VERB_LENGTHS = range(4, 9)
+
+
+def _number_starts(text: str) -> list[int]:
+    return [start for start in (match.start() for match in _DIGIT_RUN.finditer(text))
+            if start == 0 or text[start - 1] not in ".,/:"]
+
+
+def _scan(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
+    """What ``pattern.finditer(text)`` returns, given every position a match could begin at.
+
+    The money patterns are case-insensitive and start with a lookbehind, so the engine cannot
+    skip to a likely first character and tries a match at every position of the text, which
+    was most of find_amounts' time. Trying only the few positions next to digit runs (match()
+    still sees the text before the position, so lookbehinds behave alike) finds the same,
+    non-overlapping, leftmost-first matches.
+    """
+    matches: list[re.Match[str]] = []
+    end = 0
+    for start in sorted(set(starts)):
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            matches.append(match)
+            end = match.end()
+    return matches
+
+
+def _prefix_starts(number_starts: list[int]) -> Iterator[int]:
+    """Where a currency marker before a number could begin."""
+    for number in number_starts:
+        yield from range(max(0, number - _PREFIX_REACH), number)
+
+
+def _bare_starts(text: str, number_starts: list[int]) -> Iterator[int]:
+    """Where a debit verb before whitespace and a number could begin."""
+    for number in number_starts:
+        space = number
+        while space > 0 and text[space - 1].isspace():  # re's \s is str.isspace
+            space -= 1
+        if space < number:
+            yield from (space - length for length in _BARE_VERB_LENGTHS if space >= length)
+
+
 def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[MoneyMention]:
     """Every amount with a currency marker in the text, in order of appearance.
 
     A bare "рублей" means ``rouble_currency`` when given, BYN when the text itself speaks of
     Belarus or Belarusian roubles, and RUB otherwise.
     """
-    if rouble_currency is None:
-        rouble_currency = "BYN" if _BYN_CONTEXT.search(text) else "RUB"
+    number_starts = _number_starts(text)
+    if not number_starts:
+        return []  # every pattern needs a number
     mentions: list[MoneyMention] = []
     taken: list[tuple[int, int]] = []
-    for pattern, table, prefix in (
-        (_PREFIX_RE, _PREFIX_CURRENCIES, "p"),
-        (_SUFFIX_RE, _SUFFIX_CURRENCIES, "s"),
+    for matches, table, prefix in (
+        (_scan(_PREFIX_RE, text, _prefix_starts(number_starts)), _PREFIX_CURRENCIES, "p"),
+        (_scan(_SUFFIX_RE, text, number_starts), _SUFFIX_CURRENCIES, "s"),
     ):
-        for match in pattern.finditer(text):
+        for match in matches:
             start, end = match.span()
             if any(start < t_end and end > t_start for t_start, t_end in taken):
                 continue
@@ -203,8 +256,10 @@ def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[Money
             amount *= _multiplier(match.group("mult"))
             currency = _currency_of(match, table, prefix)
             if currency == "ROUBLE":
+                if rouble_currency is None:  # looked up once, and only when needed
+                    rouble_currency = "BYN" if _BYN_CONTEXT.search(text) else "RUB"
                 currency = rouble_currency
-            kopecks = match.groupdict().get("kop")
+            kopecks = match.group("kop") if prefix == "s" else None
             if kopecks:
                 amount += Decimal(kopecks) / 100
             if _looks_like_non_money(text, match):
@@ -223,14 +278,14 @@ def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[Money
         usual_currency = max(
             {m.currency for m in mentions}, key=lambda c: sum(m.currency == c for m in mentions)
         )
-        for match in _BARE_AFTER_VERB.finditer(text):
+        for match in _scan(_BARE_AFTER_VERB, text, _bare_starts(text, number_starts)):
             start, end = match.span("bare")
             if any(start < t_end and end > t_start for t_start, t_end in taken):
                 continue
             amount = _parse_number(match.group("bare"))
             if amount is None or text[end : end + 1] == "%":
                 continue
-            if re.match(r"\s*коп", text[end : end + 6], re.IGNORECASE):
+            if _KOPECKS.match(text, end, end + 6):
                 amount = amount / 100  # "сняли 17 копеек"
             mentions.append(
                 MoneyMention(amount, usual_currency, start, end, _money_score(text, start, end))
@@ -239,13 +294,17 @@ def find_amounts(text: str, *, rouble_currency: str | None = None) -> list[Money
     return mentions
 
 
+_NON_MONEY_BEFORE = re.compile(r"\d[.\-/:]$|\+$|№\s*$|#\s*$")
+_KOPECKS = re.compile(r"\s*коп", re.IGNORECASE)
+
+
 def _looks_like_non_money(text: str, match: re.Match[str]) -> bool:
     """Reject a number that is really part of a date, phone, card or percentage."""
     start = match.start("num")
     end = match.end("num")
     before = text[max(0, start - 2) : start]
     after = text[end : end + 1]
-    if after == "%" or re.search(r"\d[.\-/:]$|\+$|№\s*$|#\s*$", before):
+    if after == "%" or _NON_MONEY_BEFORE.search(before):
         return True
     # "р." right after a year ("в 2019 г.") is not roubles; "р" after a tiny range is a page.
     return False

@@ -7,7 +7,9 @@ matched so an operator sees why the case was flagged.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from complaintdesk.triage._regex import with_first_char_check
 
 CATEGORIES = ("regulator", "court", "media", "social", "executive")
 
@@ -22,7 +24,9 @@ class ResonanceSignal:
     end: int
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # dataclasses.asdict deep-copies field by field: several times slower for four fields.
+        return {"category": self.category, "phrase": self.phrase, "start": self.start,
+                "end": self.end}
 
 
 _B = r"\b"  # str patterns are Unicode-aware, so \b also bounds Cyrillic words
@@ -85,9 +89,10 @@ _PATTERNS: dict[str, list[str]] = {
 # phrases are then cut from the original text by position.
 # One pass over the text for all categories: a named group per category.
 # Every pattern starts with a word boundary; testing it once, before the alternation, lets the
-# engine skip mid-word positions at once (about 3x faster on real texts, same matches).
+# engine skip mid-word positions at once (about 3x faster on real texts, same matches); the
+# first-character check then rejects most word starts with one set test (_regex.py).
 assert all(p.startswith(_B) for ps in _PATTERNS.values() for p in ps)
-_COMPILED = re.compile(
+_UNCHECKED = re.compile(
     _B
     + "(?:"
     + "|".join(
@@ -98,6 +103,7 @@ _COMPILED = re.compile(
     )
     + ")"
 )
+_COMPILED = with_first_char_check(_UNCHECKED)
 
 
 def find_resonance(text: str) -> list[ResonanceSignal]:

@@ -1,7 +1,10 @@
 """Language by script ratio: ru, en or other."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from complaintdesk.triage import language
 from complaintdesk.triage.language import detect_language
 
 
@@ -20,3 +23,10 @@ from complaintdesk.triage.language import detect_language
 )
 def test_language_is_told_from_the_script(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+@given(st.text(alphabet=st.sampled_from(list("abcXZ _09²½٣абвЁёяЯіўІЎәқ€№—«»😀中ßİ\n")), max_size=40))
+def test_letter_counts_through_cp1251_are_the_regex_counts(text: str) -> None:
+    expected = (len(language._NOT_LETTER.sub("", text)), len(language._NOT_CYRILLIC.sub("", text)),
+                len(language._NOT_LATIN.sub("", text)))
+    assert language._counts(text) == expected

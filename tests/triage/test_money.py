@@ -3,7 +3,10 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from complaintdesk.triage import money
 from complaintdesk.triage.datasets import shared_data_dir
 from complaintdesk.triage.money import Money, extract_amount, find_amounts
 from complaintdesk.triage.money_eval import evaluate
@@ -86,3 +89,23 @@ def test_find_amounts_lists_every_mention_with_its_span() -> None:
 def test_labelled_real_excerpts_keep_exact_amount_and_currency_accuracy() -> None:
     assert evaluate(split="holdout")["accuracy"] >= 0.85
     assert evaluate(split="all")["n"] >= 60
+
+
+# Pieces that make numbers, currency markers, debit verbs and the separators around them.
+_PIECES = ["1", "23", "4 500", "1,5", ".", ",", "/", ":", " ", "\u00a0", "\n", "$", "us$", "USD",
+           "€", "eur", "£", "gbp", "byn", "BR", "rub", "₽", "руб", "р.", "РУБ", "тыс", "млн", "k",
+           "{", "}", "%", "коп", "списали", "СНЯЛИ", "took", "charged", "бел. руб", "долл", "сша",
+           "a", "я", "-", "+", "№", "#"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_scanning_from_digit_runs_finds_what_finditer_finds(text: str) -> None:
+    numbers = money._number_starts(text)
+    for pattern, starts in (
+        (money._PREFIX_RE, money._prefix_starts(numbers)),
+        (money._SUFFIX_RE, numbers),
+        (money._BARE_AFTER_VERB, money._bare_starts(text, numbers)),
+    ):
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in money._scan(pattern, text, starts)] == expected

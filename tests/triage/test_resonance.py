@@ -1,6 +1,10 @@
 """Threats or facts of taking the case outside support, with category and phrase."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complaintdesk.triage.resonance import find_resonance
 
@@ -50,3 +54,45 @@ def test_signals_carry_their_position_in_the_text() -> None:
     text = "Пойду в суд и в прокуратуру"
     signal = find_resonance(text)[0]
     assert text[signal.start : signal.end] == signal.phrase == "суд"
+
+
+def test_the_combined_pattern_has_its_first_character_check() -> None:
+    from complaintdesk.triage import resonance
+
+    assert resonance._COMPILED.pattern.startswith("(?=[")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "chars"),
+    [
+        (r"\bab|c", {"a", "c"}),
+        (r"(?:x|y)z", {"x", "y"}),
+        (r"[a-c]d", {"a", "b", "c"}),
+        (r"(?:ab)+", {"a"}),
+        (r"\b(?P<x>foo)|(?P<y>bar)", {"b", "f"}),
+        (r"a?b", None),  # may start with b too: not told
+        (r"\w+", None),
+        (r"(?:a|)b", None),
+        (r"[^a]", None),
+        (r"", None),
+    ],
+)
+def test_first_characters_of_a_pattern(pattern: str, chars: set[str] | None) -> None:
+    from complaintdesk.triage._regex import first_chars
+
+    assert first_chars(re.compile(pattern)) == (None if chars is None else frozenset(chars))
+    assert first_chars(re.compile(pattern, re.IGNORECASE)) is None
+
+
+_WORDS = ["цб", "ЦБ", "цб рф", "суд", "суда", "иск", "прокуратуру", "сми", "СМИ", "вк", "cfpb", "SEC",
+          "sec", "press", "Press", "court", "lawyer", "ceo", "директору", "İ", "x", "1", "-", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join))
+def test_the_first_character_check_changes_no_match(text: str) -> None:
+    from complaintdesk.triage import resonance
+
+    lowered = text.lower()
+    assert [(m.span(), m.lastgroup) for m in resonance._COMPILED.finditer(lowered)] == [
+        (m.span(), m.lastgroup) for m in resonance._UNCHECKED.finditer(lowered)]
