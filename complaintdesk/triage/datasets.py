@@ -29,7 +29,9 @@ MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
 FIRST_ROUND = "2026-11"
 # The 2026-12 round's test split was drawn before any model was trained on that round, as a
 # fresh check on rows nobody has tuned on; it takes a larger share because the round is small.
-TEST_SHARE_PERCENT = {"2026-11": 25, "2026-12": 40}
+# Rounds 2026-12b and 2026-12c (random rows, labelled after 2026-12's split had been looked at)
+# hold out half, each fixed before any model was trained on the round.
+TEST_SHARE_PERCENT = {"2026-11": 25, "2026-12": 40, "2026-12b": 50, "2026-12c": 50}
 DEFAULT_TEST_SHARE_PERCENT = 25
 MIN_TEST_PER_KIND = 20
 SPLITS = ("train", "test", "all") + tuple(f"test_{r}" for r in TEST_SHARE_PERCENT)

