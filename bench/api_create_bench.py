@@ -1,9 +1,10 @@
 """Cases created through the HTTP API by concurrent clients against PostgreSQL and gunicorn.
 
     python bench/api_create_bench.py [--clients 32] [--seconds 20] [--web-workers 3]
-                                     [--worker-class sync] [--kind claim|""] [--client wrk|python]
+                                     [--threads 12] [--kind claim|""] [--client wrk|python]
 
-Creates a fresh database, serves the app with gunicorn on 127.0.0.1, and drives
+Creates a fresh database, serves the app with `complaintdesk serve` (gunicorn, as production
+runs it, access log included) on 127.0.0.1, and drives
 POST /api/v1/cases from `wrk` (Debian package; a C load generator, so the client takes little of
 the two cores) with bench/api_create.lua, or from Python threads with --client python. Then it
 times the same number of raw psycopg INSERTs into a plain table as the baseline, and prints JSON
@@ -35,9 +36,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
+    # The defaults are `complaintdesk serve`'s.
     parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=12)
     parser.add_argument("--kind", default="claim", help='kind sent in the body; "" lets triage decide')
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--batching", action=argparse.BooleanOptionalAction, default=True,
@@ -62,11 +63,9 @@ def main() -> None:
         token = subprocess.run([*run, "token", "bench"], cwd=ROOT, env=env, check=True,
                                capture_output=True, text=True).stdout.strip()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "complaintdesk.wsgi:application", "--bind",
-             f"127.0.0.1:{args.port}", "--workers", str(args.web_workers),
-             "--threads", str(args.threads), "--worker-class", args.worker_class, "--preload",
-             "--backlog", "2048", "--log-level", "warning"],
-            cwd=ROOT, env=env)
+            [*run, "serve", "--no-migrate", "--bind", f"127.0.0.1:{args.port}",
+             "--workers", str(args.web_workers), "--threads", str(args.threads)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         try:
             _wait_for(args.port)
             web_before, pg_before = _cpu_of_tree(server.pid), _cpu_of_postgres()
@@ -125,8 +124,8 @@ def _wrk(args, token: str) -> dict:
     ok = stats["requests"] - stats["non2xx"]
     return {
         "client": "wrk", "clients": args.clients, "web_workers": args.web_workers,
-        "worker_class": args.worker_class, "threads": args.threads, "kind": args.kind,
-        "batching": args.batching, "seconds": stats["seconds"], "created": ok, "errors": stats["non2xx"],
+        "threads": args.threads, "kind": args.kind, "batching": args.batching,
+        "seconds": stats["seconds"], "created": ok, "errors": stats["non2xx"],
         "socket_errors": stats["socket_errors"], "cases_per_s": round(ok / stats["seconds"], 1),
         "p50_ms": stats["p50_ms"], "p90_ms": stats["p90_ms"], "p99_ms": stats["p99_ms"],
     }
@@ -179,7 +178,7 @@ def _python_clients(args, token: str) -> dict:
     latencies.sort()
     return {
         "client": "python", "clients": args.clients, "web_workers": args.web_workers,
-        "worker_class": args.worker_class, "threads": args.threads, "kind": args.kind,
+        "threads": args.threads, "kind": args.kind,
         "seconds": round(wall, 2), "created": len(latencies), "errors": errors[0],
         "cases_per_s": round(len(latencies) / wall, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),

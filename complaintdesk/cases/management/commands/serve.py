@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "12")))
         parser.add_argument("--with-worker", action="store_true",
                             help="also run one background worker (single-machine setups)")
         parser.add_argument("--no-migrate", action="store_true")
@@ -33,10 +34,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://{bind}/ (Ctrl+C stops)")
         # Threads of one worker process share a writer that registers their cases together.
         env = {"API_CREATE_BATCHING": "true", **os.environ}
+        server = subprocess.Popen(argv, env=env)
+        # A service manager stops us with SIGTERM: pass it on so gunicorn finishes its requests
+        # and exits instead of being orphaned on the port.
+        signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
         try:
-            subprocess.call(argv, env=env)
+            server.wait()
         except KeyboardInterrupt:
-            pass
+            server.wait(timeout=15)  # the terminal sent gunicorn the same Ctrl+C
         finally:
             if helper is not None:
                 helper.terminate()
