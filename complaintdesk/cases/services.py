@@ -584,8 +584,8 @@ def _first_events(case: Case, *, data: NewCase, actor: User | None, triage) -> l
 
 def _write(ready: list["_Prepared"]) -> list[Case]:
     """The rows of a prepared batch: customers, cases, timelines, replies, acknowledgements
-    and idempotency keys, one INSERT per table sent in one round trip (lib/bulk.py); then the
-    claims matrix on each new claim."""
+    and idempotency keys, written together (COPY on PostgreSQL, lib/bulk.py); then the claims
+    matrix on each new claim."""
     now = timezone.now()
     customers, new_customers = match_customers([_customer_keys(i.data) for i in ready])
     cases = [_new_case_row(data=item.data, customer=customer, topic=item.topic, queue=item.queue,
