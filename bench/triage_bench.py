@@ -135,15 +135,14 @@ def main() -> None:
     args = parser.parse_args()
     import joblib
 
-    from complaintdesk.triage.topic import TopicModel, _min_class_count, build_topic_pipeline
+    from complaintdesk.triage.topic import TopicModel
 
     texts, median = median_length_texts(args.n)
     folder = shared_data_dir()
     assert folder is not None
     table = read_table(folder / "myfin_bank_reviews_ru.xlsx", columns=["review_text", "review_tag"])
-    labels = [str(label).strip() for label in table["review_tag"]]
-    pipeline = build_topic_pipeline(n_samples=len(labels), min_class_count=_min_class_count(labels))
-    pipeline.fit([str(t) for t in table["review_text"]], labels)
+    pipeline = TopicModel.train(table["review_text"], table["review_tag"], name="myfin_bench",
+                                version="myfin_bench-1").pipeline
     model_dir = Path(tempfile.mkdtemp())
     # A scikit-learn pickle any checkout can load, and this checkout's compact format.
     topic_path = model_dir / "myfin_bench.joblib"

@@ -71,15 +71,13 @@ def fit_topic_model(path: Path) -> None:
     import joblib
 
     from complaintdesk.triage.datasets import read_table, shared_data_dir
-    from complaintdesk.triage.topic import _min_class_count, build_topic_pipeline
+    from complaintdesk.triage.topic import TopicModel
 
     folder = shared_data_dir()
     assert folder is not None
     table = read_table(folder / "myfin_bank_reviews_ru.xlsx", columns=["review_text", "review_tag"])
-    labels = [str(label).strip() for label in table["review_tag"]]
-    pipeline = build_topic_pipeline(n_samples=len(labels), min_class_count=_min_class_count(labels))
-    pipeline.fit([str(t) for t in table["review_text"]], labels)
-    joblib.dump({"pipeline": pipeline, "version": "check-1"}, path, compress=3)
+    model = TopicModel.train(table["review_text"], table["review_tag"], name="check", version="check-1")
+    joblib.dump({"pipeline": model.pipeline, "version": "check-1"}, path, compress=3)
 
 
 def dump(code: Path, out: Path, topic_path: Path | None) -> None:
