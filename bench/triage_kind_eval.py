@@ -156,6 +156,12 @@ def main() -> None:
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
     splits = {
+        "test_2026-12e (labelled 2026-12-02 by six annotators who saw no model)": (
+            labelled_real_rows(split="test_2026-12e")
+        ),
+        "test_2026-12d (labelled 2026-12-02 by two annotators who saw no model)": (
+            labelled_real_rows(split="test_2026-12d")
+        ),
         "test_2026-12c (random rows labelled after kind-2026.12-2 was fitted)": (
             labelled_real_rows(split="test_2026-12c")
         ),
