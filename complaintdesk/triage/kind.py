@@ -366,11 +366,8 @@ class KindModel:
         # it: the money and remedy signals are what an operator checks first.
         signal_columns = self._signal_columns()
         is_signal = np.isin(indices, signal_columns[0])
-        signals = [
-            f"signal: {signal_columns[1][int(indices[position])]}"
-            for position in order
-            if is_signal[position] and contributions[position] > 0
-        ]
+        pushing = order[is_signal[order] & (contributions[order] > 0)]
+        signals = [f"signal: {signal_columns[1][int(indices[p])]}" for p in pushing]
         words: list[str] = []
         chars: list[str] = []
         for position in order:

@@ -222,3 +222,33 @@ def test_the_shipped_embeddings_model_loads_offline_and_keeps_the_product_exampl
     assert model.version == kind.EMBEDDINGS_MODEL_VERSION and model.embedding_coef is not None
     texts = ["The bottle broke, refund me its price", "I waited 20 minutes for an operator"]
     assert [p.kind for p in model.predict(texts)] == ["claim", "complaint"]
+
+
+def test_a_proposal_gets_the_suggestion_signal_and_a_plain_complaint_does_not() -> None:
+    from complaintdesk.triage.kind import signal_tokens
+
+    assert "zzsuggest" in signal_tokens("Сделайте, пожалуйста, второй инфокиоск в Витебске")
+    assert "zzsuggest" in signal_tokens("It would be great if the app showed pending payments")
+    assert "zzsuggest" not in signal_tokens("Оператор нагрубил и бросил трубку")
+
+
+def test_explanation_names_every_signal_behind_the_kind_even_past_the_top_phrases(
+    kind_model: KindModel,
+) -> None:
+    text = "Списали 600 рублей, верните деньги"
+    short = kind_model.predict([text], top_features=1)[0].explanation
+    assert len([e for e in short if not e.startswith("signal:")]) == 1
+    assert {
+        "signal: asks for money back",
+        "signal: an amount of money is stated",
+        "signal: money was taken, charged or not credited",
+    } <= set(short)
+
+
+def test_second_annotator_labelled_only_held_out_rows_with_known_kinds() -> None:
+    second = datasets.read_second_annotator_labels()
+    assert len(second) > 500
+    assert set(second.values()) <= set(KINDS) | {"skip"}
+    if shared_data_dir() is not None:
+        train = {(r.source, r.row_id) for r in labelled_real_rows(split="train")}
+        assert not train & set(second)
