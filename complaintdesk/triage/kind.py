@@ -48,7 +48,7 @@ EMBEDDINGS_MODEL_VERSION = "kind-2026.12-3-use"
 # the embeddings model: chosen by 5-fold CV on the training rows (bench/triage_kind_embeddings.py).
 EMBEDDING_SCALE = 1.0
 EMBEDDINGS_CLAIM_PRIOR = 5.0
-EMBEDDINGS_CLAIM_GATE = 0.25
+EMBEDDINGS_CLAIM_GATE = 0.5
 
 _MASK = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$|\}")
 _SIGNAL_NAMES = {
@@ -365,7 +365,7 @@ class KindModel:
         # Every signal that pushed toward the class is named, however many phrases outweigh
         # it: the money and remedy signals are what an operator checks first.
         signal_columns = self._signal_columns()
-        is_signal = np.isin(indices, signal_columns[0])
+        is_signal = signal_columns[0][indices]
         pushing = order[is_signal[order] & (contributions[order] > 0)]
         signals = [f"signal: {signal_columns[1][int(indices[p])]}" for p in pushing]
         words: list[str] = []
@@ -398,7 +398,7 @@ class KindModel:
         return explanation
 
     def _signal_columns(self) -> tuple[np.ndarray, dict[int, str]]:
-        """The signal pseudo-words' feature columns, and column -> description."""
+        """Which feature columns are signal pseudo-words (a mask), and column -> description."""
         if self._signal_names is None:
             if self._feature_names is None:
                 self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
@@ -407,7 +407,9 @@ class KindModel:
                 for column, name in enumerate(self._feature_names)
                 if str(name).removeprefix("word__") in _SIGNAL_NAMES
             }
-            self._signal_names = (np.array(sorted(names), dtype=np.int64), names)
+            mask = np.zeros(len(self._feature_names), dtype=bool)
+            mask[list(names)] = True
+            self._signal_names = (mask, names)
         return self._signal_names
 
     def save(self, path: Path | str = ARTEFACT_PATH) -> None:
