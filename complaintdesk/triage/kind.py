@@ -217,7 +217,7 @@ class KindModel:
         self.claim_prior = claim_prior
         self.metadata = metadata or {}
         self._feature_names: np.ndarray | None = None
-        self._signal_names: tuple[np.ndarray, dict[int, str]] | None = None
+        self._signal_lookup: tuple[np.ndarray, dict[int, str]] | None = None
 
     @classmethod
     def train(
@@ -357,17 +357,16 @@ class KindModel:
         """The phrases that pushed hardest toward the chosen class (weight x tf-idf)."""
         classifier = self.pipeline.named_steps["classifier"]
         coefficients = classifier.coef_[class_index]
-        if self._feature_names is None:
-            self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
+        feature_names = self._feature_names_out()
         data, indices = vector  # one CSR row: (values, column indices)
         contributions = data * coefficients[indices]
         order = np.argsort(-contributions)
         # Every signal that pushed toward the class is named, however many phrases outweigh
         # it: the money and remedy signals are what an operator checks first.
-        signal_columns = self._signal_columns()
-        is_signal = signal_columns[0][indices]
+        is_signal_column, signal_names = self._signal_columns()
+        is_signal = is_signal_column[indices]
         pushing = order[is_signal[order] & (contributions[order] > 0)]
-        signals = [f"signal: {signal_columns[1][int(indices[p])]}" for p in pushing]
+        signals = [f"signal: {signal_names[int(indices[p])]}" for p in pushing]
         words: list[str] = []
         chars: list[str] = []
         for position in order:
@@ -375,7 +374,7 @@ class KindModel:
                 break
             if is_signal[position]:
                 continue
-            name = str(self._feature_names[indices[position]])
+            name = str(feature_names[indices[position]])
             kind, _, feature = name.partition("__")
             if kind == "word":
                 if "zz" in feature or all(
@@ -397,20 +396,24 @@ class KindModel:
                 explanation.append("rule: amount + money-back/compensation request favours claim")
         return explanation
 
+    def _feature_names_out(self) -> np.ndarray:
+        if self._feature_names is None:
+            self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
+        return self._feature_names
+
     def _signal_columns(self) -> tuple[np.ndarray, dict[int, str]]:
         """Which feature columns are signal pseudo-words (a mask), and column -> description."""
-        if self._signal_names is None:
-            if self._feature_names is None:
-                self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
+        if self._signal_lookup is None:
+            feature_names = self._feature_names_out()
             names = {
-                column: _SIGNAL_NAMES[str(name).removeprefix("word__")]
-                for column, name in enumerate(self._feature_names)
-                if str(name).removeprefix("word__") in _SIGNAL_NAMES
+                column: _SIGNAL_NAMES[str(name)[len("word__"):]]
+                for column, name in enumerate(feature_names)
+                if str(name).startswith("word__zz") and str(name)[len("word__"):] in _SIGNAL_NAMES
             }
-            mask = np.zeros(len(self._feature_names), dtype=bool)
+            mask = np.zeros(len(feature_names), dtype=bool)
             mask[list(names)] = True
-            self._signal_names = (mask, names)
-        return self._signal_names
+            self._signal_lookup = (mask, names)
+        return self._signal_lookup
 
     def save(self, path: Path | str = ARTEFACT_PATH) -> None:
         """Persist with joblib (compressed) together with version and metadata."""
