@@ -21,7 +21,6 @@ from sklearn.metrics import cohen_kappa_score, f1_score  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_second_annotator_labels  # noqa: E402
 from complaintdesk.triage.kind import KINDS, KindModel, get_default_model  # noqa: E402
 
-
 # The two second-annotation passes, reported apart: the later rounds were picked mostly by
 # money words, so they hold more of the claim/complaint boundary.
 ROUND_GROUPS = {

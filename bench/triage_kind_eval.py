@@ -156,6 +156,9 @@ def main() -> None:
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
     splits = {
+        "test_2026-12f (labelled 2026-12-02 by two annotators who saw no model; wish words)": (
+            labelled_real_rows(split="test_2026-12f")
+        ),
         "test_2026-12e (labelled 2026-12-02 by six annotators who saw no model)": (
             labelled_real_rows(split="test_2026-12e")
         ),

@@ -37,9 +37,12 @@ FIRST_ROUND = "2026-11"
 # hold out half, each fixed before any model was trained on the round. Round 2026-12d (random
 # rows and rows with money or suggestion words, labelled by two annotators who saw no model)
 # also holds out half; round 2026-12e (866 rows, 60 % picked by money words, six annotators)
-# holds out 30 %, as it was made mostly to teach the claim/complaint boundary.
+# holds out 30 %, as it was made mostly to teach the claim/complaint boundary. Round 2026-12f
+# (243 myfin reviews picked by wish and proposal words, two annotators who saw no model) holds
+# out half, fixed before any model was trained on it.
 TEST_SHARE_PERCENT = {
     "2026-11": 25, "2026-12": 40, "2026-12b": 50, "2026-12c": 50, "2026-12d": 50, "2026-12e": 30,
+    "2026-12f": 50,
 }
 DEFAULT_TEST_SHARE_PERCENT = 25
 MIN_TEST_PER_KIND = 20
