@@ -21,7 +21,7 @@ from complaintdesk.triage.money import Money, extract_amount
 from complaintdesk.triage.remedy import detect_remedy
 
 KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
-MODEL_VERSION = "kind-2026.12-3"
+MODEL_VERSION = "kind-2026.12-4"
 DEFAULT_REVIEW_THRESHOLD = 0.6
 # How much an amount plus a money-back request multiplies the claim probability. This and the
 # weights below were chosen by 5-fold cross-validation on the training rows only, with the rule
@@ -43,7 +43,7 @@ ARTEFACT_PATH = Path(__file__).resolve().parent / "data" / "kind_model.joblib"
 # slower than the default, so it is used only where that package is installed, and
 # COMPLAINTDESK_KIND_EMBEDDINGS=0 turns it off there.
 EMBEDDINGS_ARTEFACT_PATH = ARTEFACT_PATH.with_name("kind_model_use.joblib")
-EMBEDDINGS_MODEL_VERSION = "kind-2026.12-3-use"
+EMBEDDINGS_MODEL_VERSION = "kind-2026.12-4-use"
 # Weight of the embedding columns beside the TF-IDF columns, and the claim prior and gate of
 # the embeddings model: chosen by 5-fold CV on the training rows (bench/triage_kind_embeddings.py).
 EMBEDDING_SCALE = 1.0

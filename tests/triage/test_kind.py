@@ -95,7 +95,7 @@ def test_test_split_is_fixed_by_row_id_and_disjoint_from_training() -> None:
 @pytest.mark.skipif(shared_data_dir() is None, reason="shared data not available")
 def test_each_round_holds_out_only_its_own_rows_and_together_they_make_the_test_split() -> None:
     union: set[tuple[str, int]] = set()
-    for name in ("2026-11", "2026-12", "2026-12b", "2026-12c", "2026-12d", "2026-12e"):
+    for name in datasets.TEST_SHARE_PERCENT:
         rows = labelled_real_rows(split=f"test_{name}")
         assert rows and {r.round for r in rows} == {name}
         union |= {(r.source, r.row_id) for r in rows}
