@@ -18,9 +18,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 KIND_LABELS_PATH = DATA_DIR / "kind_labels.csv"
 KIND_EXAMPLES_PATH = DATA_DIR / "kind_examples.csv"
 MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
-# A second annotator's blind labels of held-out rows (all of rounds 2026-11 to 2026-12c, and 273
-# of rounds 2026-12d and 2026-12e), who saw neither the first labels nor any model: the
-# agreement between people bounds what a model can score against one of them.
+# A second annotator's blind labels of every held-out row of rounds 2026-11 to 2026-12e, who saw
+# neither the first labels nor any model: the agreement between people bounds what a model can
+# score against one of them.
 SECOND_ANNOTATOR_PATH = DATA_DIR / "kind_labels_second.csv"
 
 # Which share of labelled real rows is held out for the honest test figures. Each labelling
