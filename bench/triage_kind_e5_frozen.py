@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
-from bench.triage_kind_embeddings import adjust, choose  # noqa: E402
+from bench.triage_kind_embeddings import GATES, PRIORS, adjust, choose  # noqa: E402
 from bench.triage_kind_eval import scores  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
 from complaintdesk.triage.kind import KIND_C, MAX_CHARS, KindModel, prepare_text  # noqa: E402
@@ -132,7 +132,7 @@ def main() -> None:
     claim, complaint = list(classes).index("claim"), list(classes).index("complaint")
     for name, p in oof.items():
         rows = []
-        for prior, gate in itertools.product((1.0, 1.5, 2.25, 3.0, 4.0, 5.0), (1.0, 0.5, 0.25)):
+        for prior, gate in itertools.product(PRIORS, GATES):
             predicted = classes[np.argmax(adjust(template, prepared, p, prior, gate), axis=1)]
             rows.append(((prior, gate), scores(t_labels, list(predicted))))
         setting, result = choose(rows)

@@ -24,12 +24,13 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
-from bench.triage_kind_embeddings import adjust, choose  # noqa: E402
+from bench.triage_kind_embeddings import GATES, PRIORS, adjust, choose  # noqa: E402
 from bench.triage_kind_eval import scores  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
 from complaintdesk.triage.kind import KIND_C, MAX_CHARS, KindModel, prepare_text  # noqa: E402
 
 META = "\u2581"
+LOGIT_SCALE = 20.0
 _Q4_SUFFIXES = {"q.w", "k.w", "v.w", "ao.w", "fi.w", "fo.w"}
 
 
@@ -237,6 +238,8 @@ def main() -> None:
     print(f"tokenised in {time.time() - started:.0f} s", flush=True)
     y = torch.tensor([classes.index(label) for label in fit_labels])
     counts = torch.bincount(y, minlength=len(classes)).float()
+    # The pooled vectors are unit length, so the head sees them scaled by LOGIT_SCALE; without
+    # it the softmax stays nearly flat and the head learns slowly.
     head = torch.nn.Linear(f.H, len(classes))
     params = [p for p in encoder.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW([{"params": params, "lr": args.lr},
@@ -255,7 +258,7 @@ def main() -> None:
             for start in range(0, len(len_valid), 64):
                 sl = slice(start, start + 64)
                 width = int(len_valid[sl].max())
-                out.append(torch.softmax(head(encoder(x_valid[sl, :width], len_valid[sl]) * 20),
+                out.append(torch.softmax(head(encoder(x_valid[sl, :width], len_valid[sl]) * LOGIT_SCALE),
                                          -1).numpy())
         encoder.train()
         return np.vstack(out)
@@ -270,7 +273,7 @@ def main() -> None:
             for start in range(0, len(chunk), args.batch):
                 index = torch.tensor(chunk[start:start + args.batch])
                 width = int(len_fit[index].max())
-                logits = head(encoder(x_fit[index, :width], len_fit[index]) * 20)
+                logits = head(encoder(x_fit[index, :width], len_fit[index]) * LOGIT_SCALE)
                 loss = loss_fn(logits, y[index])
                 optimiser.zero_grad()
                 loss.backward()
@@ -299,7 +302,7 @@ def evaluate(template: KindModel, classes: list[str], prepared: list[str], truth
     out: dict[str, object] = {}
     for name, p in probabilities.items():
         rows = []
-        for prior, gate in itertools.product((1.0, 1.5, 2.25, 3.0, 4.0, 5.0), (1.0, 0.5, 0.25)):
+        for prior, gate in itertools.product(PRIORS, GATES):
             predicted = np.array(classes)[np.argmax(adjust(template, prepared, p, prior, gate), 1)]
             rows.append(((prior, gate), scores(truth, list(predicted))))
         setting, result = choose(rows)
