@@ -10,7 +10,6 @@ are embedded for later use but never scored here.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import pickle
 import sys
 from pathlib import Path
@@ -20,11 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
-from bench.triage_kind_embeddings import GATES, PRIORS, adjust, choose  # noqa: E402
-from bench.triage_kind_eval import scores  # noqa: E402
+from bench.triage_kind_finetune import evaluate  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
 from complaintdesk.triage.kind import KIND_C, MAX_CHARS, KindModel, prepare_text  # noqa: E402
 
@@ -126,20 +123,11 @@ def main() -> None:
             classifier = LogisticRegression(C=KIND_C, class_weight="balanced", max_iter=3000)
             oof[name][valid_index] = classifier.fit(x, y).predict_proba(v)
     assert template is not None
-    classes = np.array(template.classes)
-    truth = np.array(t_labels)
-    pair = np.isin(truth, ["claim", "complaint"])
-    claim, complaint = list(classes).index("claim"), list(classes).index("complaint")
-    for name, p in oof.items():
-        rows = []
-        for prior, gate in itertools.product(PRIORS, GATES):
-            predicted = classes[np.argmax(adjust(template, prepared, p, prior, gate), axis=1)]
-            rows.append(((prior, gate), scores(t_labels, list(predicted))))
-        setting, result = choose(rows)
-        auc = roc_auc_score(truth[pair] == "claim", p[pair, claim] / (p[pair, claim] + p[pair, complaint]))
-        print(f"{name:10} prior/gate {setting} macro-F1 {result['macro_f1']} claim recall "
-              f"{result['claim_recall']} claim-vs-complaint AUC {auc:.3f} {result['f1_per_class']}")
-
+    for name, result in evaluate(template, list(template.classes), prepared, t_labels,
+                                 oof).items():
+        print(f"{name:10} prior/gate {result['setting']} macro-F1 {result['macro_f1']} claim "
+              f"recall {result['claim_recall']} claim-vs-complaint AUC "
+              f"{result['claim_vs_complaint_auc']:.3f} {result['f1_per_class']}")
 
 if __name__ == "__main__":
     main()
