@@ -62,12 +62,18 @@ def test_regulator_referral_gets_fifteen_business_days_across_march_8_holiday(ma
     assert case.resolve_by == datetime(2026, 3, 25, 10, 0, tzinfo=MSK)
 
 
-def test_creation_writes_created_and_deadline_events_and_queues_an_acknowledgement(make_case):
+def test_creation_writes_created_and_deadline_events_and_queues_an_acknowledgement(
+    make_case, time_machine
+):
+    # Inside business hours the deadline keeps the clock's microseconds; the timeline's JSON
+    # (DjangoJSONEncoder) keeps milliseconds. Frozen so the test does not depend on the hour.
+    time_machine.move_to(datetime(2026, 3, 10, 10, 15, 7, 476384, tzinfo=MSK), tick=False)
     case = make_case()
     types = list(case.events.values_list("type", flat=True))
     assert types == [EventType.CREATED, EventType.CLASSIFIED]
     created = case.events.get(type=EventType.CREATED)
-    assert parse_datetime(created.after["resolve_by"]) == case.resolve_by
+    assert case.resolve_by.microsecond == 476384
+    assert parse_datetime(created.after["resolve_by"]) == case.resolve_by.replace(microsecond=476000)
     ack = Outbox.objects.get(case=case)
     assert ack.purpose == "ack" and ack.recipient == "ivan@example.com"
     assert case.reference in ack.subject
