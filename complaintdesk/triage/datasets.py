@@ -22,6 +22,9 @@ MONEY_LABELS_PATH = DATA_DIR / "money_labels.csv"
 # neither the first labels nor any model: the agreement between people bounds what a model can
 # score against one of them.
 SECOND_ANNOTATOR_PATH = DATA_DIR / "kind_labels_second.csv"
+# The encoder blend's labels of the unlabelled shared texts (bench/triage_kind_teacher.py): more
+# in-domain rows for the fast model, never a held-out text.
+KIND_TEACHER_PATH = DATA_DIR / "kind_teacher_labels.csv"
 
 # Which share of labelled real rows is held out for the honest test figures. Each labelling
 # round has its own held-out split, computed over that round's rows only, so adding a round
@@ -192,6 +195,29 @@ def labelled_real_rows(*, split: str) -> list[LabelledText]:
         row for row in rows
         if _text_key(row.text) in held and (wanted is None or held[_text_key(row.text)] == wanted)
     ]
+
+
+def teacher_labelled_rows(*, min_confidence: float) -> list[LabelledText]:
+    """Unlabelled shared rows with the encoder blend's kind, at least that confident.
+
+    A row whose text any label file now holds (a later labelling round, a held-out row) is
+    left out, so a person's label always wins and no held-out text ever trains.
+    """
+    if not KIND_TEACHER_PATH.exists():
+        return []
+    labelled = {_text_key(row.text) for row in labelled_real_rows(split="all")}
+    rows: list[LabelledText] = []
+    with KIND_TEACHER_PATH.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            texts = load_source_texts(row["source"])
+            row_id = int(row["row_id"])
+            if texts is None or row_id not in texts or float(row["confidence"]) < min_confidence:
+                continue
+            if _text_key(texts[row_id]) in labelled:
+                continue
+            rows.append(LabelledText(row["source"], row_id, texts[row_id], row["kind"],
+                                     SOURCES[row["source"]][3], "teacher"))
+    return rows
 
 
 def read_table(path: str | Path, *, columns: Iterable[str]) -> dict[str, list[object]]:

@@ -245,14 +245,16 @@ class KindModel:
         char_ngrams: bool = True,
         encoder: Any = None,
         embedding_scale: float = EMBEDDING_SCALE,
+        sample_weight: Sequence[float] | None = None,
     ) -> KindModel:
         """Fit on raw texts and kind labels; with ``encoder``, on TF-IDF and embeddings together."""
         pipeline = build_kind_pipeline(C=C, char_ngrams=char_ngrams)
         prepared = [prepare_text(text) for text in texts]
         counts = {kind: int(sum(1 for label in labels if label == kind)) for kind in KINDS}
         metadata: dict[str, Any] = {"n_samples": len(texts), "class_counts": counts, "C": C}
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if encoder is None:
-            pipeline.fit(prepared, list(labels))
+            pipeline.fit(prepared, list(labels), classifier__sample_weight=weights)
             return cls(pipeline, version=version, claim_boost=claim_boost,
                        claim_prior=claim_prior, claim_gate=claim_gate, metadata=metadata)
         from scipy import sparse
@@ -260,7 +262,8 @@ class KindModel:
         features, classifier = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
         words = features.fit_transform(prepared)
         vectors = embed_texts(encoder, texts)
-        classifier.fit(sparse.hstack([words, embedding_scale * vectors]).tocsr(), list(labels))
+        classifier.fit(sparse.hstack([words, embedding_scale * vectors]).tocsr(), list(labels),
+                       sample_weight=weights)
         # One logistic regression over both blocks, stored as the TF-IDF pipeline (so it compiles
         # and explains as before) plus the embedding block's weights.
         width = words.shape[1]

@@ -1,0 +1,95 @@
+"""Does the encoder blend's labelling of the unlabelled shared texts teach the fast kind model?
+
+Run: python bench/triage_kind_distil.py [--variants none,all,conf60,half] [--json]
+5-fold CV on the training rows, the folds of `bench/triage_kind_eval.py --tune`; the written
+examples and the teacher rows (data/kind_teacher_labels.csv) always train and never score. The
+teacher was fitted on every training row, validation folds included, so the teacher variants
+are somewhat optimistic against "none" here: the held-out rows decide, once
+(`python bench/triage_kind_eval.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
+from triage_kind_eval import scores  # noqa: E402
+
+from complaintdesk.triage.datasets import (  # noqa: E402
+    labelled_real_rows,
+    read_kind_examples,
+    teacher_labelled_rows,
+)
+from complaintdesk.triage.kind import KIND_C, KindModel  # noqa: E402
+
+# name -> (lowest teacher confidence kept, weight of a teacher row against a labelled one)
+VARIANTS = {
+    "none": (2.0, 0.0),
+    "all": (0.0, 1.0),
+    "conf60": (0.6, 1.0),
+    "conf80": (0.8, 1.0),
+    "half": (0.0, 0.5),
+}
+GRID = list(itertools.product((2.0, 3.0, 4.0, 5.0), (0.25, 0.5, 1.0)))
+
+
+def evaluate(name: str) -> dict[str, object]:
+    min_confidence, weight = VARIANTS[name]
+    written, train_rows = read_kind_examples(), labelled_real_rows(split="train")
+    teacher = teacher_labelled_rows(min_confidence=min_confidence) if weight else []
+    labels = [row.label for row in train_rows]
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    fold_models = []
+    for train_index, valid_index in folds.split(train_rows, labels):
+        rows = written + [train_rows[i] for i in train_index]
+        model = KindModel.train(
+            [r.text for r in rows] + [r.text for r in teacher],
+            [r.label for r in rows] + [r.label for r in teacher],
+            C=KIND_C, sample_weight=[1.0] * len(rows) + [weight] * len(teacher),
+        )
+        fold_models.append((valid_index, model))
+    results = []
+    for prior, gate in GRID:
+        truth: list[str] = []
+        predicted: list[str] = []
+        for valid_index, model in fold_models:
+            model.claim_prior, model.claim_gate = prior, gate
+            truth += [labels[i] for i in valid_index]
+            predicted += [p.kind for p in model.predict([train_rows[i].text for i in valid_index],
+                                                        explain=False)]
+        results.append({"prior": prior, "gate": gate, **scores(truth, predicted)})
+    # The product's rule: claim recall >= 0.9 first, then the best macro-F1.
+    good = [r for r in results if (r["claim_recall"] or 0) >= 0.9]
+    chosen = max(good, key=lambda r: r["macro_f1"]) if good else max(
+        results, key=lambda r: r["claim_recall"] or 0)
+    current = next(r for r in results if (r["prior"], r["gate"]) == (4.0, 0.5))
+    return {"variant": name, "teacher_rows": len(teacher), "chosen": chosen,
+            "at_prior_4_gate_0.5": current}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", default="none,all,conf60,half")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    for name in args.variants.split(","):
+        report = evaluate(name)
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False), flush=True)
+            continue
+        print(f"{name}: {report['teacher_rows']} teacher rows", flush=True)
+        for key in ("chosen", "at_prior_4_gate_0.5"):
+            r = report[key]
+            print(f"  {key}: prior {r['prior']} gate {r['gate']} macro-F1 {r['macro_f1']} "
+                  f"claim recall {r['claim_recall']} per class {r['f1_per_class']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
