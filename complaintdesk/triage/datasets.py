@@ -73,6 +73,8 @@ class LabelledText:
     label: str
     language: str
     round: str = FIRST_ROUND
+    # A person's label counts 1; a teacher's soft label counts its probability.
+    weight: float = 1.0
 
 
 def shared_data_dir() -> Path | None:
@@ -197,8 +199,9 @@ def labelled_real_rows(*, split: str) -> list[LabelledText]:
     ]
 
 
-def teacher_labelled_rows(*, min_confidence: float) -> list[LabelledText]:
-    """Unlabelled shared rows with the encoder blend's kind, at least that confident.
+def teacher_labelled_rows(*, min_probability: float) -> list[LabelledText]:
+    """Unlabelled shared rows with the encoder blend's kinds: one row per kind it gives at least
+    ``min_probability``, weighted by that probability (soft labels).
 
     A row whose text any label file now holds (a later labelling round, a held-out row) is
     left out, so a person's label always wins and no held-out text ever trains.
@@ -211,12 +214,12 @@ def teacher_labelled_rows(*, min_confidence: float) -> list[LabelledText]:
         for row in csv.DictReader(handle):
             texts = load_source_texts(row["source"])
             row_id = int(row["row_id"])
-            if texts is None or row_id not in texts or float(row["confidence"]) < min_confidence:
+            if texts is None or row_id not in texts or _text_key(texts[row_id]) in labelled:
                 continue
-            if _text_key(texts[row_id]) in labelled:
-                continue
-            rows.append(LabelledText(row["source"], row_id, texts[row_id], row["kind"],
-                                     SOURCES[row["source"]][3], "teacher"))
+            for name, value in row.items():
+                if name.startswith("p_") and float(value) >= min_probability:
+                    rows.append(LabelledText(row["source"], row_id, texts[row_id], name[2:],
+                                             SOURCES[row["source"]][3], "teacher", float(value)))
     return rows
 
 
