@@ -1,6 +1,6 @@
 """Does the encoder blend's labelling of the unlabelled shared texts teach the fast kind model?
 
-Run: python bench/triage_kind_distil.py [--variants none,soft,...] [--json]   (about 25 CPU-minutes for all six)
+Run: python bench/triage_kind_distil.py [--variants none,soft,...] [--json]   (~25 CPU-min for all six)
 5-fold CV on the training rows, the folds of `bench/triage_kind_eval.py --tune`; the written
 examples and the teacher rows (data/kind_teacher_labels.csv) always train and never score. The
 teacher was fitted on every training row, validation folds included, so the teacher variants

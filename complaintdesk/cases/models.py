@@ -268,6 +268,7 @@ class EventType(models.TextChoices):
     CREATED = "created", _("Created")
     CLASSIFIED = "classified", _("Classified")
     RECLASSIFIED = "reclassified", _("Reclassified")
+    CONFIRMED = "confirmed", _("Classification confirmed")
     TRANSITIONED = "transitioned", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
     QUEUE_CHANGED = "queue_changed", _("Moved to queue")

@@ -846,13 +846,18 @@ def reclassify(
     confidence: float | None = None,
     model_version: str = "",
 ) -> Case:
-    """Change kind and/or topic; deadlines are recomputed. A person's change is training data."""
+    """Change kind and/or topic; deadlines are recomputed. A person's change is training data.
+
+    A person who keeps the kind of a case that needs review confirms it: the case leaves
+    review and the timeline says who confirmed what (a label as good as a correction).
+    """
     if kind is not None and kind not in Kind.values:
         raise InvalidInput(f"kind: one of {', '.join(Kind.values)}")
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "classify")
         before = {"kind": case.kind, "topic": case.topic.code if case.topic_id else None}
+        was_in_review = case.needs_review
         if kind is not None:
             case.kind = kind
             case.kind_confidence = confidence
@@ -861,6 +866,10 @@ def reclassify(
             case.topic = topic
         after = {"kind": case.kind, "topic": case.topic.code if case.topic_id else None}
         if after == before:
+            if actor is not None and kind is not None and was_in_review:
+                case.save(update_fields=["kind_confidence", "needs_review", "updated_at"])
+                record(case, EventType.CONFIRMED, actor=actor, before=before, after=after,
+                       by="person")
             return case
         apply_deadlines(case, now=timezone.now())
         case.save()

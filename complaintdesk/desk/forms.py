@@ -31,6 +31,8 @@ class FilterForm(forms.Form):
                                 choices=_blank(Channel.choices))
     customer = forms.CharField(label=_("Customer"), required=False, max_length=100)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    # The model's kind below the confidence threshold: waiting for a person to confirm it.
+    review = forms.BooleanField(label=_("Needs review"), required=False)
 
     def __init__(self, *args, topics, **kwargs):
         super().__init__(*args, **kwargs)

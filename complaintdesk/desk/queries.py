@@ -52,6 +52,8 @@ def apply_filters(qs: QuerySet, params, *, user: User) -> QuerySet:
         qs = qs.filter(topic_id__in=ids)
     if channel := params.get("channel"):
         qs = qs.filter(channel=channel)
+    if params.get("review") in ("1", "on"):
+        qs = qs.filter(needs_review=True)
     if customer := params.get("customer", "").strip():
         if customer.isdigit():
             qs = qs.filter(customer_id=int(customer))

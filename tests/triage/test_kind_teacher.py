@@ -26,7 +26,7 @@ def test_teacher_file_names_rows_by_source_and_id_with_a_kind_and_its_probabilit
 
 @needs_shared_data
 def test_no_teacher_row_repeats_a_text_a_person_labelled_held_out_rows_included() -> None:
-    teacher = teacher_labelled_rows(min_confidence=0.0)
+    teacher = teacher_labelled_rows(min_probability=0.05)
     labelled = {datasets._text_key(r.text) for r in datasets.labelled_real_rows(split="all")}
     held_out = {datasets._text_key(r.text) for r in datasets.labelled_real_rows(split="test")}
     assert len(teacher) > 5000 and held_out
@@ -34,11 +34,11 @@ def test_no_teacher_row_repeats_a_text_a_person_labelled_held_out_rows_included(
 
 
 @needs_shared_data
-def test_a_row_a_person_labels_later_leaves_the_teacher_rows(
+def test_a_row_a_person_labels_later_leaves_the_teacher_rows_and_the_rest_are_soft_labels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source, row_id, _, _ = datasets.read_kind_labels()[0]
-    unlabelled = teacher_labelled_rows(min_confidence=0.0)[0]
+    unlabelled = teacher_labelled_rows(min_probability=0.05)[0]
     teacher_file = tmp_path / "teacher.csv"
     header = "source,row_id,kind,confidence,p_complaint,p_claim,p_question,p_suggestion,p_gratitude,teacher\n"
     teacher_file.write_text(
@@ -48,10 +48,12 @@ def test_a_row_a_person_labels_later_leaves_the_teacher_rows(
         encoding="utf-8",
     )
     monkeypatch.setattr(datasets, "KIND_TEACHER_PATH", teacher_file)
-    assert [(r.source, r.row_id) for r in teacher_labelled_rows(min_confidence=0.0)] == [
-        (unlabelled.source, unlabelled.row_id)
+    soft = teacher_labelled_rows(min_probability=0.15)
+    assert [(r.source, r.row_id, r.label, r.weight) for r in soft] == [
+        (unlabelled.source, unlabelled.row_id, "question", 0.5),
+        (unlabelled.source, unlabelled.row_id, "gratitude", 0.2),
     ]
-    assert teacher_labelled_rows(min_confidence=0.6) == []
+    assert teacher_labelled_rows(min_probability=0.6) == []
 
 
 def test_a_row_of_weight_zero_does_not_move_the_model_and_of_weight_one_does() -> None:

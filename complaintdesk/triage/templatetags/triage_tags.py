@@ -1,10 +1,37 @@
 """Helpers for the triage explanation fragment on the case page."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.cases.models import Kind, Remedy, ResonanceSource
 from complaintdesk.triage.service import REPEAT_PREFIX, TOPIC_PREFIX
 
 register = template.Library()
+
+# The model writes its signals, rules and values in English, so the timeline and the API stay
+# stable whatever the reader's language; the page shows them in the reader's language. A test
+# checks that every signal kind.py can write is here.
+_LABELS = {
+    "an amount of money is stated": _("an amount of money is stated"),
+    "asks for money back": _("asks for money back"),
+    "asks for compensation": _("asks for compensation"),
+    "asks for a fix": _("asks for a fix"),
+    "asks for an explanation": _("asks for an explanation"),
+    "contains a question": _("contains a question"),
+    "money was taken, charged or not credited": _("money was taken, charged or not credited"),
+    "thanks the company": _("thanks the company"),
+    "proposes an improvement": _("proposes an improvement"),
+    "the meaning of the whole text (fine-tuned encoder)":
+        _("the meaning of the whole text (fine-tuned encoder)"),
+    "the meaning of the whole text (sentence embedding)":
+        _("the meaning of the whole text (sentence embedding)"),
+    "amount + money-back/compensation request favours claim":
+        _("amount + money-back/compensation request favours claim"),
+    "apology_explanation": Remedy.APOLOGY.label,
+    **{choice.value: choice.label for choice in Remedy if choice.value},
+    **{choice.value: choice.label for choice in ResonanceSource if choice.value},
+    **{choice.value: choice.label for choice in Kind},
+}
 
 
 @register.simple_tag
@@ -36,6 +63,13 @@ def triage_explanation(event) -> dict:
         # A structured key, if the event writer records one.
         parts["repeat"] = f"similar to {data['repeat_of']}"
     return parts
+
+
+@register.filter
+def triage_label(value) -> str:
+    """A signal, rule, remedy, resonance category or kind in the reader's language."""
+    text = str(value)
+    return str(_LABELS.get(text, text))
 
 
 @register.filter

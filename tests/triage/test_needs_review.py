@@ -1,0 +1,90 @@
+"""Needs review: a person confirms the model's kind, finds such cases, reads why in their language."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from complaintdesk.cases.models import Case, EventType
+from complaintdesk.triage import kind
+from complaintdesk.triage.templatetags.triage_tags import _LABELS
+
+pytestmark = pytest.mark.django_db
+
+
+def in_review(case: Case) -> Case:
+    Case.objects.filter(pk=case.pk).update(needs_review=True, kind_confidence=0.41)
+    return Case.objects.get(pk=case.pk)
+
+
+def page(case: Case) -> str:
+    return f"/desk/cases/{case.reference}/"
+
+
+def test_keeping_the_kind_of_a_case_in_review_confirms_it_and_records_who(
+    client, owner, make_case
+) -> None:
+    case = in_review(make_case())
+    client.force_login(owner)
+    response = client.post(page(case) + "classify/", {"kind": case.kind}, follow=True)
+    case.refresh_from_db()
+    assert not case.needs_review and case.kind_confidence is None
+    confirmed = case.events.get(type=EventType.CONFIRMED)
+    assert confirmed.actor == owner and confirmed.data["by"] == "person"
+    assert confirmed.before == confirmed.after and confirmed.after["kind"] == case.kind
+    assert not case.events.filter(type=EventType.RECLASSIFIED).exists()
+    assert "Classification confirmed" in response.content.decode()
+
+
+def test_keeping_the_kind_of_a_case_not_in_review_writes_nothing(client, owner, make_case) -> None:
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(needs_review=False)
+    events = case.events.count()
+    client.force_login(owner)
+    client.post(page(case) + "classify/", {"kind": case.kind})
+    assert list(case.events.values_list("type", flat=True)[events:]) == []
+
+
+def test_the_api_confirms_through_the_same_rule(api_as, owner, make_case) -> None:
+    case = in_review(make_case())
+    response = api_as(owner).post(f"/cases/{case.reference}/classification", {"kind": case.kind})
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert not case.needs_review
+    assert case.events.filter(type=EventType.CONFIRMED).count() == 1
+
+
+def test_an_outsider_cannot_confirm_a_case_of_another_queue(client, outsider, make_case) -> None:
+    case = in_review(make_case())
+    client.force_login(outsider)
+    response = client.post(page(case) + "classify/", {"kind": case.kind})
+    assert response.status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.needs_review and not case.events.filter(type=EventType.CONFIRMED).exists()
+
+
+def test_the_queue_filter_lists_only_cases_that_need_review(client, owner, make_case) -> None:
+    waiting = in_review(make_case(text="Курьер опоздал на два часа, продукты растаяли."))
+    settled = make_case(text="Оператор был груб и бросил трубку, звонил трижды.")
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    client.force_login(owner)
+    listed = client.get("/desk/", {"tab": "team", "review": "on"}).content.decode()
+    everything = client.get("/desk/", {"tab": "team"}).content.decode()
+    assert waiting.reference in listed and settled.reference not in listed
+    assert waiting.reference in everything and settled.reference in everything
+
+
+def test_every_signal_the_kind_model_writes_has_a_label_for_the_page() -> None:
+    assert set(kind._SIGNAL_NAMES.values()) <= set(_LABELS)
+
+
+def test_the_explanation_shows_signals_remedy_and_kinds_in_russian(make_case) -> None:
+    case = make_case(text="Списали 600 рублей за услугу, которую я не заказывал. Верните деньги.")
+    event = case.events.filter(type=EventType.CLASSIFIED).latest("at")
+    assert "signal: asks for money back" in event.data["explanation"]
+    with translation.override("ru"):
+        russian = render_to_string("triage/explanation.html", {"case": case})
+    with translation.override("en"):
+        english = render_to_string("triage/explanation.html", {"case": case})
+    assert "просит вернуть деньги" in russian and "asks for money back" not in russian
+    assert "Вернуть деньги" in russian or "Возврат денег" in russian
+    assert "asks for money back" in english and "Money back" in english
