@@ -285,6 +285,22 @@ class KindModel:
         matrix = self.pipeline.named_steps["features"].transform(prepared)
         return self._apply_claim_signal(prepared, self._raw_proba(texts, matrix)[0])
 
+    def predict_proba_at_priors(
+        self, texts: Sequence[str], priors: Sequence[float]
+    ) -> dict[float, np.ndarray]:
+        """predict_proba at each claim prior, the texts read once (for calibration sweeps)."""
+        prepared = [prepare_text(text) for text in texts]
+        raw = self._raw_proba(texts, self.pipeline.named_steps["features"].transform(prepared))[0]
+        kept = self.claim_prior
+        try:
+            result = {}
+            for prior in priors:
+                self.claim_prior = prior
+                result[prior] = self._apply_claim_signal(prepared, raw)
+            return result
+        finally:
+            self.claim_prior = kept
+
     def _raw_proba(self, texts: Sequence[str], matrix: Any) -> tuple[np.ndarray, np.ndarray | None]:
         """The classifier's probabilities, and the embedding block's scores when it has one."""
         classifier = self.pipeline.named_steps["classifier"]
@@ -560,8 +576,31 @@ def get_default_model() -> KindModel:
 def _load_or_train() -> KindModel:
     finetuned = kind_encoder()
     if finetuned is not None:
-        return with_encoder(_load_or_train_plain(encoder=None), finetuned)
-    return _load_or_train_plain(encoder=sentence_encoder())
+        model = with_encoder(_load_or_train_plain(encoder=None), finetuned)
+    else:
+        model = _load_or_train_plain(encoder=sentence_encoder())
+    return with_claim_prior_override(model)
+
+
+def with_claim_prior_override(model: KindModel) -> KindModel:
+    """The model at $COMPLAINTDESK_KIND_CLAIM_PRIOR when set (`triage calibrate-claims` says
+    which value reaches a claim-recall target on this deployment's confirmed cases)."""
+    import os
+
+    configured = os.environ.get("COMPLAINTDESK_KIND_CLAIM_PRIOR", "").strip()
+    if not configured:
+        return model
+    try:
+        prior = float(configured)
+    except ValueError:
+        prior = 0.0
+    if not 0 < prior <= 100:
+        raise RuntimeError(
+            f"COMPLAINTDESK_KIND_CLAIM_PRIOR={configured!r}: a number above 0, at most 100")
+    model.claim_prior = prior
+    # The timeline's model version must say the decision rule differs from the shipped one.
+    model.version = f"{model.version}+claim-prior-{prior:g}"
+    return model
 
 
 def _load_or_train_plain(*, encoder: Any) -> KindModel:

@@ -46,6 +46,25 @@ def person_corrections(*, field: str | None = None) -> list[Correction]:
     return rows
 
 
+def person_kind_labels() -> list[tuple[str, str]]:
+    """(text, kind) of each case whose kind a person corrected or confirmed; the last word
+    per case wins. Topic-only corrections say nothing about the kind and are left out."""
+    from complaintdesk.cases.models import Case, Event, EventType
+
+    last: dict[int, str] = {}
+    for case_id, event_type, before, after in (
+        Event.objects.filter(type__in=[EventType.RECLASSIFIED, EventType.CONFIRMED],
+                             data__by="person")
+        .order_by("at", "id").values_list("case_id", "type", "before", "after")
+    ):
+        kind = (after or {}).get("kind")
+        if kind and (event_type == EventType.CONFIRMED or (before or {}).get("kind") != kind):
+            last[case_id] = kind
+    texts = dict(Case.objects.filter(pk__in=last).values_list("pk", "text"))
+    return [(texts[case_id], kind) for case_id, kind in sorted(last.items())
+            if kind != "unclassified" and (texts.get(case_id) or "").strip()]
+
+
 def topic_training_rows() -> tuple[list[str], list[str], dict[str, int]]:
     """(texts, topic codes, stats) of the labelled cases; a person's last correction wins."""
     from complaintdesk.cases.models import Case, Event, EventType

@@ -57,6 +57,15 @@ class Command(BaseCommand):
         )
         corrections.add_argument("--export", required=True, help="CSV file to write")
 
+        calibrate = actions.add_parser(
+            "calibrate-claims",
+            help="which claim prior reaches a claim-recall target on cases people labelled",
+        )
+        calibrate.add_argument("--target-recall", type=float, default=0.9)
+        calibrate.add_argument("--min-claims", type=int, default=20,
+                               help="fewer labelled claims than this give no figure")
+        calibrate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
         classify = actions.add_parser("classify", help="classify JSON lines {id, text}")
         classify.add_argument("--input", help="JSON-lines file (default: stdin)")
         classify.add_argument("--topic-model", help="path to a saved topic model")
@@ -73,6 +82,8 @@ class Command(BaseCommand):
             self._train(options)
         elif action == "corrections":
             self._corrections(options)
+        elif action == "calibrate-claims":
+            self._calibrate_claims(options)
         else:
             self._classify(options)
 
@@ -183,6 +194,51 @@ class Command(BaseCommand):
                 writer.writerow([row.reference, row.field, row.before or "", row.after or "",
                                  row.at.isoformat(), row.by, row.text])
         self.stdout.write(json.dumps({"exported": len(rows), "file": options["export"]}))
+
+    def _calibrate_claims(self, options: dict[str, Any]) -> None:
+        from dataclasses import asdict
+
+        from complaintdesk.triage.calibration import PRIORS, choose, sweep
+        from complaintdesk.triage.kind import get_default_model
+        from complaintdesk.triage.training import person_kind_labels
+
+        target = options["target_recall"]
+        if not 0 < target <= 1:
+            raise CommandError("--target-recall: a share above 0, at most 1 (e.g. 0.9)")
+        rows = person_kind_labels()
+        claims = sum(1 for _, kind in rows if kind == "claim")
+        if claims < options["min_claims"]:
+            raise CommandError(
+                f"{claims} of the {len(rows)} cases whose kind a person corrected or confirmed"
+                f" are claims; at least {options['min_claims']} (--min-claims) are needed for"
+                " a claim-recall figure to mean anything")
+        model = get_default_model()
+        priors = sorted({*PRIORS, model.claim_prior})
+        figures = sweep(model, [text for text, _ in rows], [kind for _, kind in rows],
+                        priors=priors)
+        chosen = choose(figures, target_recall=target)
+        report = {
+            "cases": len(rows), "claims": claims, "model_version": model.version,
+            "current_prior": model.claim_prior, "target_recall": target,
+            "sweep": [asdict(row) for row in figures],
+            "recommended": asdict(chosen) if chosen else None,
+            "setting": f"COMPLAINTDESK_KIND_CLAIM_PRIOR={chosen.prior:g}" if chosen else None,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(report))
+            return
+        self.stdout.write(f"{len(rows)} cases a person corrected or confirmed, {claims} claims;"
+                          f" model {model.version}, claim prior now {model.claim_prior:g}")
+        self.stdout.write(f"{'prior':>6} {'recall':>7} {'precision':>9} {'macro-F1':>8} claims")
+        for row in figures:
+            mark = " <- now" if row.prior == model.claim_prior else ""
+            self.stdout.write(f"{row.prior:>6g} {row.claim_recall:>7.3f} {row.claim_precision:>9.3f}"
+                              f" {row.macro_f1:>8.3f} {row.predicted_claims:>6}{mark}")
+        if chosen is None:
+            self.stdout.write(f"no prior reaches claim recall {target:g} on these cases")
+        else:
+            self.stdout.write(f"set {report['setting']} to reach claim recall"
+                              f" {chosen.claim_recall:.3f} (target {target:g}) here")
 
     def _classify(self, options: dict[str, Any]) -> None:
         from complaintdesk.triage.kind import DEFAULT_REVIEW_THRESHOLD
