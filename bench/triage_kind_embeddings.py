@@ -87,7 +87,7 @@ def adjust(model: KindModel, prepared: list[str], probabilities: np.ndarray, pri
            gate: float) -> np.ndarray:
     """The kind model's claim prior and money gate applied to any probability matrix."""
     model.claim_prior, model.claim_gate, model.claim_boost = prior, gate, 1.0
-    return model._apply_claim_signal(prepared, probabilities)
+    return model._apply_claim_signal(prepared, probabilities, prior=prior)
 
 
 def fit_embedding_lr(vectors: np.ndarray, labels: list[str], C: float) -> LogisticRegression:

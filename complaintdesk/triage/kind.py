@@ -283,7 +283,8 @@ class KindModel:
         """Class probabilities after the money/remedy nudge, columns in ``self.classes`` order."""
         prepared = [prepare_text(text) for text in texts]
         matrix = self.pipeline.named_steps["features"].transform(prepared)
-        return self._apply_claim_signal(prepared, self._raw_proba(texts, matrix)[0])
+        return self._apply_claim_signal(prepared, self._raw_proba(texts, matrix)[0],
+                                        prior=self.claim_prior)
 
     def predict_proba_at_priors(
         self, texts: Sequence[str], priors: Sequence[float]
@@ -291,15 +292,7 @@ class KindModel:
         """predict_proba at each claim prior, the texts read once (for calibration sweeps)."""
         prepared = [prepare_text(text) for text in texts]
         raw = self._raw_proba(texts, self.pipeline.named_steps["features"].transform(prepared))[0]
-        kept = self.claim_prior
-        try:
-            result = {}
-            for prior in priors:
-                self.claim_prior = prior
-                result[prior] = self._apply_claim_signal(prepared, raw)
-            return result
-        finally:
-            self.claim_prior = kept
+        return {prior: self._apply_claim_signal(prepared, raw, prior=prior) for prior in priors}
 
     def _raw_proba(self, texts: Sequence[str], matrix: Any) -> tuple[np.ndarray, np.ndarray | None]:
         """The classifier's probabilities, and the embedding block's scores when it has one."""
@@ -318,12 +311,14 @@ class KindModel:
         np.exp(scores, out=scores)
         return scores / scores.sum(axis=1, keepdims=True), meaning
 
-    def _apply_claim_signal(self, prepared: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
+    def _apply_claim_signal(
+        self, prepared: Sequence[str], probabilities: np.ndarray, *, prior: float
+    ) -> np.ndarray:
         if "claim" not in self.classes:
             return probabilities
         claim_column = self.classes.index("claim")
         adjusted = probabilities.copy()
-        adjusted[:, claim_column] *= self.claim_prior
+        adjusted[:, claim_column] *= prior
         for row, text in enumerate(prepared):
             tail = text[-120:]
             money = "zzamount" in tail or "zzmoneyloss" in tail
@@ -354,7 +349,7 @@ class KindModel:
             prepared = [prepare_text(t, s) for t, s in zip(texts, signals, strict=True)]
         matrix = self.pipeline.named_steps["features"].transform(prepared).tocsr()
         raw, meaning = self._raw_proba(texts, matrix)
-        probabilities = self._apply_claim_signal(prepared, raw)
+        probabilities = self._apply_claim_signal(prepared, raw, prior=self.claim_prior)
         classes = self.classes
         predictions: list[KindPrediction] = []
         for row in range(len(texts)):
