@@ -51,3 +51,40 @@ def test_supervisor_sees_the_board_and_incidents(new_page, owner, make_case):
     page.get_by_role("link", name="Courier bags tear").click()
     assert page.locator("#incident-cases tbody tr").count() == 3
     shot(page, "10-desk-incident")
+
+
+def test_operator_filters_cases_in_review_and_confirms_the_kind_in_place(new_page, owner,
+                                                                         make_case):
+    waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
+    settled = make_case(text="Оператор был груб и бросил трубку.")
+    Case.objects.filter(pk=waiting.pk).update(needs_review=True)
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    page = new_page()
+    page.goto("/accounts/login/?next=/desk/%3Ftab%3Dteam")
+    page.get_by_label("Username").fill(owner.username)
+    page.get_by_label("Password").fill("pw-" + owner.username)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name=settled.reference).wait_for()
+    page.get_by_label("Needs review").check()  # htmx reloads the table on change
+    page.get_by_role("link", name=settled.reference).wait_for(state="detached")
+    page.get_by_role("link", name=waiting.reference).click()
+    page.locator("[data-needs-review]").wait_for()
+    page.locator("form[action$='/classify/']").get_by_role("button", name="Save").click()
+    page.get_by_text("Classification confirmed").first.wait_for()
+    assert page.locator("[data-needs-review]").count() == 0
+    assert not Case.objects.get(pk=waiting.pk).needs_review
+
+
+def test_the_case_page_explains_the_kind_in_russian_for_a_russian_reader(new_page, owner,
+                                                                         make_case):
+    case = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
+    page = new_page(locale="ru-RU")
+    page.goto(f"/accounts/login/?next=/desk/cases/{case.reference}/")
+    page.locator("input[name=username]").fill(owner.username)
+    page.locator("input[name=password]").fill("pw-" + owner.username)
+    page.get_by_role("button", name="Войти").click()
+    explanation = page.locator("#triage-explanation")
+    explanation.wait_for()
+    assert "просит вернуть деньги" in explanation.inner_text()
+    assert "asks for money back" not in explanation.inner_text()
+    shot(page, "11-desk-case-explanation-ru")
