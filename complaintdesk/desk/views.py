@@ -161,9 +161,15 @@ def classify(request, case: Case) -> None:
         messages.error(request, form_errors(form))
         return
     topic = form.cleaned_data["topic"]
-    services.reclassify(case=case, actor=request.user, kind=form.cleaned_data["kind"],
-                        topic=topic, clear_topic=topic is None)
-    messages.success(request, _("Classification saved."))
+    before = (case.kind, case.topic_id, case.needs_review)
+    saved = services.reclassify(case=case, actor=request.user, kind=form.cleaned_data["kind"],
+                                topic=topic, clear_topic=topic is None)
+    if (saved.kind, saved.topic_id) != before[:2]:
+        messages.success(request, _("Classification saved."))
+    elif before[2] and not saved.needs_review:
+        messages.success(request, _("Classification confirmed."))
+    else:
+        messages.info(request, _("Nothing changed."))
 
 
 @case_action

@@ -32,7 +32,7 @@ def test_keeping_the_kind_of_a_case_in_review_confirms_it_and_records_who(
     assert confirmed.actor == owner and confirmed.data["by"] == "person"
     assert confirmed.before == confirmed.after and confirmed.after["kind"] == case.kind
     assert not case.events.filter(type=EventType.RECLASSIFIED).exists()
-    assert "Classification confirmed" in response.content.decode()
+    assert "Classification confirmed." in response.content.decode()
 
 
 def test_keeping_the_kind_of_a_case_not_in_review_writes_nothing(client, owner, make_case) -> None:
@@ -40,8 +40,9 @@ def test_keeping_the_kind_of_a_case_not_in_review_writes_nothing(client, owner, 
     Case.objects.filter(pk=case.pk).update(needs_review=False)
     events = case.events.count()
     client.force_login(owner)
-    client.post(page(case) + "classify/", {"kind": case.kind})
+    response = client.post(page(case) + "classify/", {"kind": case.kind}, follow=True)
     assert list(case.events.values_list("type", flat=True)[events:]) == []
+    assert "Nothing changed." in response.content.decode()
 
 
 def test_the_api_confirms_through_the_same_rule(api_as, owner, make_case) -> None:
