@@ -1,4 +1,4 @@
-"""Pages in a real browser: the consent error keeps what was typed; phone layout; the board."""
+"""Pages in a real browser: consent error keeps the text; phone layout; board; review; Russian."""
 
 import pytest
 
@@ -53,8 +53,9 @@ def test_supervisor_sees_the_board_and_incidents(new_page, owner, make_case):
     shot(page, "10-desk-incident")
 
 
-def test_operator_filters_cases_in_review_and_confirms_the_kind_in_place(new_page, owner,
-                                                                         make_case):
+def test_supervisor_filters_cases_in_review_and_confirms_the_kind_in_place(
+    new_page, owner, make_case
+):
     waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
     settled = make_case(text="Оператор был груб и бросил трубку.")
     Case.objects.filter(pk=waiting.pk).update(needs_review=True)
@@ -75,8 +76,9 @@ def test_operator_filters_cases_in_review_and_confirms_the_kind_in_place(new_pag
     assert not Case.objects.get(pk=waiting.pk).needs_review
 
 
-def test_the_case_page_explains_the_kind_in_russian_for_a_russian_reader(new_page, owner,
-                                                                         make_case):
+def test_the_case_page_explains_the_kind_in_russian_for_a_russian_reader(
+    new_page, owner, make_case
+):
     case = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
     page = new_page(locale="ru-RU")
     page.goto(f"/accounts/login/?next=/desk/cases/{case.reference}/")
