@@ -31,3 +31,16 @@ def test_timeline_in_english_reads_as_words(client, owner, make_case):
     assert "Status: Received" in timeline
     assert "Kind: Complaint" in timeline
     assert "Answer due:" in timeline
+
+
+def test_triage_fields_of_the_timeline_are_translated_too(client, owner, make_case):
+    case = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
+    client.force_login(owner)
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/desk/"})
+    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    timeline = html[html.index('id="timeline"'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert "Чего хочет клиент: Вернуть деньги" in timeline
+    assert "Язык: русский" in timeline
+    for raw in ("remedy:", "language:", "money_back", "amount:"):
+        assert raw not in timeline

@@ -7,7 +7,15 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts import permissions
-from complaintdesk.cases.models import Accepted, Channel, Kind, Outcome, ResonanceSource, Status
+from complaintdesk.cases.models import (
+    Accepted,
+    Channel,
+    Kind,
+    Outcome,
+    Remedy,
+    ResonanceSource,
+    Status,
+)
 
 register = template.Library()
 
@@ -45,11 +53,15 @@ EVENT_FIELDS = {
     "external_options_given": _("External options given"), "incident": _("Incident"),
     "title": _("Title"), "source": _("Source"), "level": _("Level"),
     "to_queue": _("To queue"),
+    "amount": _("Amount"), "remedy": _("Remedy sought"), "language": _("Language"),
 }
 EVENT_VALUES = {
     "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
     "outcome": dict(Outcome.choices), "customer_accepted": dict(Accepted.choices),
     "source": dict(ResonanceSource.choices),
+    # Triage writes the remedy as 'apology_explanation' where the case register says 'apology'.
+    "remedy": {**dict(Remedy.choices), "apology_explanation": Remedy.APOLOGY.label},
+    "language": {"ru": _("Russian"), "en": _("English")},
 }
 
 
