@@ -16,6 +16,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,38 +32,48 @@ from complaintdesk.triage.datasets import (  # noqa: E402
 )
 from complaintdesk.triage.kind import KIND_C, KindModel  # noqa: E402
 
-# name -> (lowest teacher confidence kept, weight of a teacher row against a labelled one)
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """Which teacher rows a student gets: none, the top kind per text, or soft labels."""
+
+    teacher: Literal["none", "top", "soft"]
+    min_confidence: float = 0.0  # top kind only: the teacher's lowest confidence kept
+    weight: float = 1.0  # top kind only: a teacher row's weight against a person's label
+
+
 VARIANTS = {
-    "none": (2.0, 0.0),
-    "all": (0.0, 1.0),
-    "conf60": (0.6, 1.0),
-    "conf80": (0.8, 1.0),
-    "half": (0.0, 0.5),
+    "none": Variant("none"),
+    "all": Variant("top"),
+    "conf60": Variant("top", min_confidence=0.6),
+    "conf80": Variant("top", min_confidence=0.8),
+    "half": Variant("top", weight=0.5),
     # Soft labels: each text once per kind the teacher gives at least TEACHER_MIN_PROBABILITY,
     # weighted by that probability.
-    "soft": (0.0, -1.0),
+    "soft": Variant("soft"),
 }
 GRID = list(itertools.product((1.0, 1.5, 2.0, 3.0, 4.0, 5.0), (0.25, 0.5, 1.0)))
 
 
-def teacher_rows(min_confidence: float, weight: float) -> list[LabelledText]:
-    """The soft rows (weight < 0), or one row per text: the teacher's top kind."""
+def teacher_rows(variant: Variant) -> list[LabelledText]:
+    """The variant's teacher rows, made from the soft rows the product's reader returns."""
+    if variant.teacher == "none":
+        return []
     soft = teacher_labelled_rows(min_probability=TEACHER_MIN_PROBABILITY)
-    if weight < 0:
+    if variant.teacher == "soft":
         return soft
     top: dict[tuple[str, int], LabelledText] = {}
     for row in soft:
         key = (row.source, row.row_id)
         if key not in top or row.weight > top[key].weight:
             top[key] = row
-    return [dataclasses.replace(row, weight=weight) for row in top.values()
-            if row.weight >= min_confidence]
+    return [dataclasses.replace(row, weight=variant.weight) for row in top.values()
+            if row.weight >= variant.min_confidence]
 
 
 def evaluate(name: str) -> dict[str, object]:
-    min_confidence, weight = VARIANTS[name]
     written, train_rows = read_kind_examples(), labelled_real_rows(split="train")
-    teacher = teacher_rows(min_confidence, weight) if weight else []
+    teacher = teacher_rows(VARIANTS[name])
     labels = [row.label for row in train_rows]
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     fold_models = []
