@@ -12,10 +12,10 @@ from complaintdesk.cases.models import (
     Channel,
     Kind,
     Outcome,
-    Remedy,
     ResonanceSource,
     Status,
 )
+from complaintdesk.triage.templatetags.triage_tags import REMEDY_LABELS
 
 register = template.Library()
 
@@ -59,8 +59,7 @@ EVENT_VALUES = {
     "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
     "outcome": dict(Outcome.choices), "customer_accepted": dict(Accepted.choices),
     "source": dict(ResonanceSource.choices),
-    # Triage writes the remedy as 'apology_explanation' where the case register says 'apology'.
-    "remedy": {**dict(Remedy.choices), "apology_explanation": Remedy.APOLOGY.label},
+    "remedy": REMEDY_LABELS,
     "language": {"ru": _("Russian"), "en": _("English")},
 }
 

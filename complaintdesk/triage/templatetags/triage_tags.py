@@ -8,6 +8,9 @@ from complaintdesk.triage.service import REPEAT_PREFIX, TOPIC_PREFIX
 
 register = template.Library()
 
+# Triage writes the remedy as 'apology_explanation' where the case register says 'apology'.
+REMEDY_LABELS = {**dict(Remedy.choices), "apology_explanation": Remedy.APOLOGY.label}
+
 # The model writes its signals, rules and values in English, so the timeline and the API stay
 # stable whatever the reader's language; the page shows them in the reader's language. A test
 # checks that every signal kind.py can write is here.
@@ -27,8 +30,7 @@ _LABELS = {
         _("the meaning of the whole text (sentence embedding)"),
     "amount + money-back/compensation request favours claim":
         _("amount + money-back/compensation request favours claim"),
-    "apology_explanation": Remedy.APOLOGY.label,
-    **{choice.value: choice.label for choice in Remedy if choice.value},
+    **{code: label for code, label in REMEDY_LABELS.items() if code},
     **{choice.value: choice.label for choice in ResonanceSource if choice.value},
     **{choice.value: choice.label for choice in Kind},
 }
