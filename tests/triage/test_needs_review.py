@@ -32,7 +32,12 @@ def test_keeping_the_kind_of_a_case_in_review_confirms_it_and_records_who(
     assert confirmed.actor == owner and confirmed.data["by"] == "person"
     assert confirmed.before == confirmed.after and confirmed.after["kind"] == case.kind
     assert not case.events.filter(type=EventType.RECLASSIFIED).exists()
-    assert "Classification confirmed." in response.content.decode()
+    html = response.content.decode()
+    assert "Classification confirmed." in html
+    timeline = html[html.index('id="timeline"'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert f"Kind: {case.get_kind_display()}" in timeline and " → " not in timeline.split(
+        "Classification confirmed")[-1]
 
 
 def test_keeping_the_kind_of_a_case_not_in_review_writes_nothing(client, owner, make_case) -> None:
@@ -89,3 +94,13 @@ def test_the_explanation_shows_signals_remedy_and_kinds_in_russian(make_case) ->
     assert "просит вернуть деньги" in russian and "asks for money back" not in russian
     assert "Вернуть деньги" in russian or "Возврат денег" in russian
     assert "asks for money back" in english and "Money back" in english
+
+
+def test_a_kind_given_at_intake_is_said_in_the_readers_language_not_shown_as_a_phrase(
+    make_case
+) -> None:
+    case = make_case(kind="complaint")
+    with translation.override("ru"):
+        html = render_to_string("triage/explanation.html", {"case": case})
+    assert "вид указан при регистрации" in html
+    assert '<mark class="phrase">kind given' not in html and "kind given at intake" not in html

@@ -93,7 +93,9 @@ def event_summary(event) -> str:
             continue  # the incident's title says it better than its id
         name = EVENT_FIELDS.get(key, key.replace("_", " "))
         value, old = _label(key, raw), _label(key, before.get(key))
-        parts.append(f"{name}: {old} → {value}" if old not in (None, "") else f"{name}: {value}")
+        # A confirmation keeps the value: "Kind: Claim", not "Kind: Claim → Claim".
+        changed = old not in (None, "") and old != value
+        parts.append(f"{name}: {old} → {value}" if changed else f"{name}: {value}")
     if excerpt := (event.data or {}).get("excerpt"):
         parts.append(f"«{excerpt[:80]}»")
     if reason := (event.data or {}).get("reason"):

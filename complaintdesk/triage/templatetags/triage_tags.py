@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Kind, Remedy, ResonanceSource
+from complaintdesk.triage.pipeline import GIVEN_KIND_NOTE
 from complaintdesk.triage.service import REPEAT_PREFIX, TOPIC_PREFIX
 
 register = template.Library()
@@ -30,6 +31,7 @@ _LABELS = {
         _("the meaning of the whole text (sentence embedding)"),
     "amount + money-back/compensation request favours claim":
         _("amount + money-back/compensation request favours claim"),
+    GIVEN_KIND_NOTE: _("kind given at intake (kind model not run)"),
     **{code: label for code, label in REMEDY_LABELS.items() if code},
     **{choice.value: choice.label for choice in ResonanceSource if choice.value},
     **{choice.value: choice.label for choice in Kind},
@@ -55,6 +57,8 @@ def triage_explanation(event) -> dict:
             parts["signals"].append(text.removeprefix("signal: "))
         elif text.startswith("rule: "):
             parts["rules"].append(text.removeprefix("rule: "))
+        elif text == GIVEN_KIND_NOTE:
+            parts["rules"].append(text)  # not the customer's words: no phrase highlight
         elif text.startswith(REPEAT_PREFIX):
             parts["repeat"] = text.removeprefix(REPEAT_PREFIX)
         elif text.startswith(TOPIC_PREFIX):
