@@ -193,7 +193,14 @@ def main() -> None:
     train_rows = [r for r in labelled_real_rows(split="train") if r.round != args.exclude_round]
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
+    every_test_row = labelled_real_rows(split="test")
     splits = {
+        "test_2026-12g (400 random texts, natural mix, all held out; pre-registered 2026-12-04)": (
+            labelled_real_rows(split="test_2026-12g")
+        ),
+        "test before round 2026-12g (the stress set: most rounds picked by money or wish words)": [
+            r for r in every_test_row if r.round != "2026-12g"
+        ],
         "test_2026-12f (labelled 2026-12-02 by two annotators who saw no model; wish words)": (
             labelled_real_rows(split="test_2026-12f")
         ),
@@ -206,7 +213,7 @@ def main() -> None:
         "test_2026-12c (random rows labelled after kind-2026.12-2 was fitted)": (
             labelled_real_rows(split="test_2026-12c")
         ),
-        "test (every held-out row)": labelled_real_rows(split="test"),
+        "test (every held-out row)": every_test_row,
         "test_2026-12b (freshest: random rows labelled after 2026-12 was looked at)": (
             labelled_real_rows(split="test_2026-12b")
         ),
