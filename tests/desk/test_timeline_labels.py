@@ -44,3 +44,28 @@ def test_triage_fields_of_the_timeline_are_translated_too(client, owner, make_ca
     assert "Язык: русский" in timeline
     for raw in ("remedy:", "language:", "money_back", "amount:"):
         assert raw not in timeline
+
+
+def test_escalation_priority_and_queue_lines_show_words_not_codes(client, owner, make_case, frozen):
+    from datetime import timedelta
+
+    from complaintdesk.cases.worker import run_pass
+
+    case = make_case(kind="claim")
+    services.set_priority(case=case, priority="urgent", actor=owner, reason="VIP")
+    services.escalate(case=case, actor=owner, reason="Клиент пишет в ЦБ")
+    frozen.shift(timedelta(days=30))  # the worker's steps: not acknowledged, breach, second level
+    run_pass(worker_id="test-worker")
+    client.force_login(owner)
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/desk/"})
+    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    timeline = html[html.index('id="timeline"'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    assert "Приоритет: Обычный → Срочный" in timeline
+    assert "Уровень: вручную" in timeline and "Клиент пишет в ЦБ" in timeline
+    assert "Причина: Не принято в срок" in timeline
+    assert "Причина: Срок нарушен: повторная эскалация" in timeline
+    assert "Уведомлён:" in timeline
+    for raw in ("ack_overdue", "second_escalation", "breach", "notified", "reason:", "manual",
+                "priority:", "urgent"):
+        assert raw not in timeline

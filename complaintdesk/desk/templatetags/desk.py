@@ -12,9 +12,11 @@ from complaintdesk.cases.models import (
     Channel,
     Kind,
     Outcome,
+    Priority,
     ResonanceSource,
     Status,
 )
+from complaintdesk.claims.models import AuditResult, Payout
 from complaintdesk.triage.templatetags.triage_tags import REMEDY_LABELS
 
 register = template.Library()
@@ -54,6 +56,10 @@ EVENT_FIELDS = {
     "title": _("Title"), "source": _("Source"), "level": _("Level"),
     "to_queue": _("To queue"),
     "amount": _("Amount"), "remedy": _("Remedy sought"), "language": _("Language"),
+    "resonance": _("Resonance"), "reason": _("Reason"), "notified": _("Notified"),
+    "priority": _("Priority"), "customer": _("Customer"), "matrix": _("Claims matrix"),
+    "rule": _("Rule"), "payout": _("Payout"), "external_id": _("Transfer id"),
+    "audit": _("Audit"),
 }
 EVENT_VALUES = {
     "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
@@ -61,7 +67,16 @@ EVENT_VALUES = {
     "source": dict(ResonanceSource.choices),
     "remedy": REMEDY_LABELS,
     "language": {"ru": _("Russian"), "en": _("English")},
+    "resonance": dict(ResonanceSource.choices), "priority": dict(Priority.choices),
+    "payout": dict(Payout.Status.choices), "audit": dict(AuditResult.choices),
+    # The SLA worker's escalation steps (cases.worker) and a person's escalation by hand.
+    "reason": {"ack_overdue": _("Not acknowledged in time"), "breach": _("Deadline breached"),
+               "second_escalation": _("Deadline breached: second escalation")},
+    "level": {"manual": _("by hand")},
+    "rule": {"default": _("matrix default")},
 }
+# Coded reasons an event's data carries (services.move_to_queue); free text is shown as is.
+EVENT_REASONS = {"resonance": _("resonance flagged")}
 
 
 def _label(key: str, value):
@@ -99,5 +114,5 @@ def event_summary(event) -> str:
     if excerpt := (event.data or {}).get("excerpt"):
         parts.append(f"«{excerpt[:80]}»")
     if reason := (event.data or {}).get("reason"):
-        parts.append(str(reason))
+        parts.append(str(EVENT_REASONS.get(reason, reason)))
     return "; ".join(parts)
