@@ -247,6 +247,9 @@ class Case(models.Model):
                          condition=~models.Q(status="closed")),
             models.Index(fields=["received_at"], name="case_open_received",
                          condition=~models.Q(status="closed")),
+            # The desk's "Needs review" list: a few open cases among many, by deadline.
+            models.Index(fields=["resolve_by", "id"], name="case_open_in_review_due",
+                         condition=models.Q(needs_review=True) & ~models.Q(status="closed")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -51,6 +51,15 @@ SAMPLES = [
     ("gratitude", "service", "ru", "Спасибо оператору Анне, быстро помогла разблокировать "
      "карту!", False, ""),
 ]
+# Left for triage to classify, each close to the claim/complaint or question/suggestion line, so
+# the desk's "Needs review" list has open cases a person must confirm.
+BORDERLINE_TEXTS = [
+    "Оформил карту, а потом узнал про платное смс-информирование. Неприятно, могли бы "
+    "предупредить.",
+    "Банк поднял ставку по вкладу, но мне начислили проценты по старой. Разберитесь, пожалуйста.",
+    "The branch closed early and I could not deposit my paycheck, so my rent payment bounced.",
+    "Хорошее приложение, но почему нельзя посмотреть выписку за год? Верните старую версию.",
+]
 FIRST_NAMES = ["Иван", "Мария", "Ольга", "Пётр", "Анна", "John", "Mary", "Alex", "Sara", "Олег"]
 CHANNELS = ["email", "web", "phone", "chat", "social", "sms", "letter"]
 
@@ -71,6 +80,7 @@ class Command(BaseCommand):
         users = self._users()
         if fresh:
             self._generated_cases(count=cases, users=users, rng=random.Random(seed))
+            self._borderline_cases()
             self._imported_cases(limit=imported)
         token = ApiToken.issue(user=users["supervisor"], name="demo")[1]
         self._print_logins(token)
@@ -113,6 +123,15 @@ class Command(BaseCommand):
             )
             case, _ = services.create_case(data=data, actor=None, notify=False)
             self._advance(case, users=users, rng=rng)
+
+    def _borderline_cases(self) -> None:
+        now = timezone.now()
+        for index, text in enumerate(BORDERLINE_TEXTS):
+            services.create_case(data=services.NewCase(
+                channel="web", text=text, received_at=now - timedelta(hours=index + 1),
+                customer_name=FIRST_NAMES[index], customer_email=f"review{index}@example.com",
+                subject=text[:60],
+            ), actor=None, notify=False)
 
     def _advance(self, case: Case, *, users: dict[str, User], rng: random.Random) -> None:
         """Walk some cases along the lifecycle so every page has something to show."""
