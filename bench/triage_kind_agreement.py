@@ -3,7 +3,7 @@
 Run: python bench/triage_kind_agreement.py [--json]
 A second annotator labelled the held-out rows blind (no first labels, no model output): rounds
 2026-11..2026-12c in one pass, rounds 2026-12d and 2026-12e in a later one by three other
-annotators. Their agreement is the ceiling a model can reach against one of them.
+annotators, the random round 2026-12g by four more. Their agreement is the ceiling a model can reach against one of them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from complaintdesk.triage.kind import KINDS, KindModel, get_default_model  # noq
 ROUND_GROUPS = {
     "rounds 2026-11..12c": {"2026-11", "2026-12", "2026-12b", "2026-12c"},
     "rounds 2026-12d, 12e": {"2026-12d", "2026-12e"},
+    "round 2026-12g (random, natural mix)": {"2026-12g"},
 }
 
 

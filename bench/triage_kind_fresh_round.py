@@ -27,12 +27,13 @@ from complaintdesk.triage.kind import KINDS  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from triage_kind_teacher import unlabelled_rows  # noqa: E402
 
-# Fixed before the round was drawn, so the sample depends on nothing but the data.
+# Fixed before each round was drawn, so a sample depends on nothing but the data: round 2026-12g
+# used 20261204, round 2026-12h 20261205 (drawn after 2026-12g was labelled, so they share no row).
 SEED = 20261204
 
 
-def sample(*, n: int, slices: int, out: Path) -> None:
-    rows = random.Random(SEED).sample(unlabelled_rows(), n)
+def sample(*, n: int, slices: int, out: Path, seed: int) -> None:
+    rows = random.Random(seed).sample(unlabelled_rows(), n)
     out.mkdir(parents=True, exist_ok=True)
     for index in range(slices):
         path = out / f"slice_{index}.jsonl"
@@ -83,13 +84,14 @@ def main() -> None:
     draw.add_argument("--n", type=int, default=400)
     draw.add_argument("--slices", type=int, default=4)
     draw.add_argument("--out", type=Path, required=True)
+    draw.add_argument("--seed", type=int, default=SEED)
     join = commands.add_parser("merge")
     join.add_argument("--round", required=True)
     join.add_argument("--first", type=Path, nargs="+", required=True)
     join.add_argument("--second", type=Path, nargs="*", default=[])
     args = parser.parse_args()
     if args.command == "sample":
-        sample(n=args.n, slices=args.slices, out=args.out)
+        sample(n=args.n, slices=args.slices, out=args.out, seed=args.seed)
     else:
         merge(round_name=args.round, first=args.first, second=args.second)
 
