@@ -7,15 +7,22 @@ from complaintdesk.cases import services
 pytestmark = pytest.mark.django_db
 
 
+def _timeline(client, user, case, *, language: str = "en") -> str:
+    """The case page's timeline list as the user reads it in that language."""
+    client.force_login(user)
+    if language != "en":
+        client.post("/i18n/setlang/", {"language": language, "next": "/desk/"})
+    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    timeline = html[html.index('id="timeline"'):]
+    return timeline[:timeline.index("</ol>")]
+
+
 def test_timeline_in_russian_uses_translated_labels_and_values(client, owner, make_case):
     case = make_case(kind="claim", amount_claimed=600, currency="RUB")
     services.assign(case=case, assignee=owner, actor=owner)
     services.transition(case=case, to="assessment", actor=owner)
     services.decide(case=case, outcome="upheld", actor=owner, amount_paid=600, text="Вернём")
-    client.force_login(owner)
-    client.post("/i18n/setlang/", {"language": "ru", "next": "/desk/"})
-    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
-    timeline = html[html.index('id="timeline"'):]
+    timeline = _timeline(client, owner, case, language="ru")
     assert "Статус: Оценка → Решение" in timeline
     assert "Решение: Удовлетворена" in timeline
     assert "600,00 RUB" in timeline  # the amount paid back in the Russian money format
@@ -25,9 +32,7 @@ def test_timeline_in_russian_uses_translated_labels_and_values(client, owner, ma
 
 def test_timeline_in_english_reads_as_words(client, owner, make_case):
     case = make_case(kind="complaint")
-    client.force_login(owner)
-    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
-    timeline = html[html.index('id="timeline"'):]
+    timeline = _timeline(client, owner, case)
     assert "Status: Received" in timeline
     assert "Kind: Complaint" in timeline
     assert "Answer due:" in timeline
@@ -35,11 +40,7 @@ def test_timeline_in_english_reads_as_words(client, owner, make_case):
 
 def test_triage_fields_of_the_timeline_are_translated_too(client, owner, make_case):
     case = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
-    client.force_login(owner)
-    client.post("/i18n/setlang/", {"language": "ru", "next": "/desk/"})
-    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
-    timeline = html[html.index('id="timeline"'):]
-    timeline = timeline[:timeline.index("</ol>")]
+    timeline = _timeline(client, owner, case, language="ru")
     assert "Чего хочет клиент: Вернуть деньги" in timeline
     assert "Язык: русский" in timeline
     for raw in ("remedy:", "language:", "money_back", "amount:"):
@@ -56,11 +57,7 @@ def test_escalation_priority_and_queue_lines_show_words_not_codes(client, owner,
     services.escalate(case=case, actor=owner, reason="Клиент пишет в ЦБ")
     frozen.shift(timedelta(days=30))  # the worker's steps: not acknowledged, breach, second level
     run_pass(worker_id="test-worker")
-    client.force_login(owner)
-    client.post("/i18n/setlang/", {"language": "ru", "next": "/desk/"})
-    html = client.get(f"/desk/cases/{case.reference}/").content.decode()
-    timeline = html[html.index('id="timeline"'):]
-    timeline = timeline[:timeline.index("</ol>")]
+    timeline = _timeline(client, owner, case, language="ru")
     assert "Приоритет: Обычный → Срочный" in timeline
     assert "Уровень: вручную" in timeline and "Клиент пишет в ЦБ" in timeline
     assert "Причина: Не принято в срок" in timeline
