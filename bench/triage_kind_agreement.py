@@ -3,7 +3,8 @@
 Run: python bench/triage_kind_agreement.py [--json]
 A second annotator labelled the held-out rows blind (no first labels, no model output): rounds
 2026-11..2026-12c in one pass, rounds 2026-12d and 2026-12e in a later one by three other
-annotators, the random round 2026-12g by four more. Their agreement is the ceiling a model can reach against one of them.
+annotators, the random round 2026-12g by four more. Their agreement is the ceiling a model
+can reach against one of them.
 """
 
 from __future__ import annotations

@@ -198,8 +198,11 @@ def main() -> None:
         "test_2026-12g (400 random texts, natural mix, all held out; pre-registered 2026-12-04)": (
             labelled_real_rows(split="test_2026-12g")
         ),
+        "test_2026-12h (random texts, natural mix, half held out)": (
+            labelled_real_rows(split="test_2026-12h")
+        ),
         "test before round 2026-12g (the stress set: most rounds picked by money or wish words)": [
-            r for r in every_test_row if r.round != "2026-12g"
+            r for r in every_test_row if r.round not in ("2026-12g", "2026-12h")
         ],
         "test_2026-12f (labelled 2026-12-02 by two annotators who saw no model; wish words)": (
             labelled_real_rows(split="test_2026-12f")

@@ -70,7 +70,8 @@ def test_switched_on_the_default_model_blends_the_encoder_and_says_so(monkeypatc
     model = kind.get_default_model()
     monkeypatch.setattr(kind, "_default_model", None)  # the next caller gets the plain default
 
-    assert model.finetuned is not None and model.version == model.finetuned.version
+    assert model.finetuned is not None
+    assert model.version == f"{kind.MODEL_VERSION}+{model.finetuned.version}"
     assert (model.claim_prior, model.claim_gate) == (kind.ENCODER_CLAIM_PRIOR, kind.ENCODER_CLAIM_GATE)
     [prediction] = model.predict(["С карты дважды списали 1 500 рублей за одну покупку, верните деньги."])
     assert prediction.kind == "claim"
