@@ -45,10 +45,11 @@ FIRST_ROUND = "2026-11"
 # out half, fixed before any model was trained on it. Round 2026-12g (400 texts drawn at random
 # from the unlabelled shared texts, eight annotators who saw no model) is held out whole: it
 # measures the kinds as they arrive, and no model is trained or tuned on it. Round 2026-12h (800
-# more random texts, one blind annotator each) holds out half, fixed before any model ran on it.
+# more random texts, one blind annotator each) holds out half, fixed before any model ran on it;
+# round 2026-12i (2,000 more, mostly to train) holds out 20 %, fixed the same way.
 TEST_SHARE_PERCENT = {
     "2026-11": 25, "2026-12": 40, "2026-12b": 50, "2026-12c": 50, "2026-12d": 50, "2026-12e": 30,
-    "2026-12f": 50, "2026-12g": 100, "2026-12h": 50,
+    "2026-12f": 50, "2026-12g": 100, "2026-12h": 50, "2026-12i": 20,
 }
 DEFAULT_TEST_SHARE_PERCENT = 25
 MIN_TEST_PER_KIND = 20
