@@ -24,7 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from triage_kind_eval import MemoisedEncoder, scores  # noqa: E402
+from triage_kind_eval import RANDOM_ROUNDS, MemoisedEncoder, scores  # noqa: E402
 
 from complaintdesk.triage import calibration  # noqa: E402
 from complaintdesk.triage.datasets import labelled_real_rows, read_kind_examples  # noqa: E402
@@ -36,7 +36,6 @@ from complaintdesk.triage.kind import (  # noqa: E402
 )
 
 CHOOSING_ROUND = "2026-12h"
-RANDOM_ROUNDS = {"2026-12g", "2026-12h"}
 TARGET_RECALL = 0.9
 REFIT_VERSION = "kind-2026.12-5"
 

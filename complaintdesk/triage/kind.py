@@ -21,7 +21,7 @@ from complaintdesk.triage.money import Money, extract_amount
 from complaintdesk.triage.remedy import detect_remedy
 
 KINDS = ("complaint", "claim", "question", "suggestion", "gratitude")
-MODEL_VERSION = "kind-2026.12-5"
+MODEL_VERSION = "kind-2026.12-6"
 DEFAULT_REVIEW_THRESHOLD = 0.6
 # How much an amount plus a money-back request multiplies the claim probability. This and the
 # weights below were chosen by 5-fold cross-validation on the training rows only, with the rule
@@ -533,7 +533,7 @@ def kind_encoder() -> Any:
 def with_encoder(model: KindModel, finetuned: Any) -> KindModel:
     """The default model blended with the fine-tuned encoder, at the blend's own claim settings."""
     # Both parts are versioned apart (the n-gram model was refitted after the adapter was
-    # trained), so the timeline names both: 'kind-2026.12-5+kind-2026.12-4-e5'.
+    # trained), so the timeline names both: 'kind-2026.12-6+kind-2026.12-4-e5'.
     return KindModel(model.pipeline, version=f"{model.version}+{finetuned.version}",
                      claim_boost=model.claim_boost,
                      claim_prior=ENCODER_CLAIM_PRIOR, claim_gate=ENCODER_CLAIM_GATE,

@@ -29,7 +29,8 @@ def test_no_teacher_row_repeats_a_text_a_person_labelled_held_out_rows_included(
     teacher = teacher_labelled_rows(min_probability=0.05)
     labelled = {datasets._text_key(r.text) for r in datasets.labelled_real_rows(split="all")}
     held_out = {datasets._text_key(r.text) for r in datasets.labelled_real_rows(split="test")}
-    assert len(teacher) > 5000 and held_out
+    # Rounds 2026-12g..12i labelled 3,200 of the teacher's texts since: those rows are gone.
+    assert len(teacher) > 2000 and held_out
     assert not {datasets._text_key(r.text) for r in teacher} & labelled
 
 
