@@ -47,6 +47,19 @@ BOOTSTRAP_ROUNDS = 1000
 # Rounds drawn at random from the unlabelled shared texts: the kinds as they arrive. Every other
 # held-out row is the stress set (rounds picked mostly by money or wish words).
 RANDOM_ROUNDS = ("2026-12g", "2026-12h", "2026-12i")
+# Each round's held-out split and what to know about it when reading its figures.
+ROUND_NOTES = (
+    ("test_2026-12g", "400 random texts, natural mix, all held out; pre-registered 2026-12-04"),
+    ("test_2026-12i", "random texts, natural mix, 20 % held out; pre-registered 2026-12-04"),
+    ("test_2026-12h", "random texts, natural mix, half held out"),
+    ("test_2026-12f", "labelled 2026-12-02 by two annotators who saw no model; wish words"),
+    ("test_2026-12e", "labelled 2026-12-02 by six annotators who saw no model"),
+    ("test_2026-12d", "labelled 2026-12-02 by two annotators who saw no model"),
+    ("test_2026-12c", "random rows labelled after kind-2026.12-2 was fitted"),
+    ("test_2026-12b", "freshest: random rows labelled after 2026-12 was looked at"),
+    ("test_2026-12", "drawn before kind-2026.12-1 saw the round"),
+    ("test_2026-11", "seen by the previous round's author"),
+)
 # The distilled variant (--teacher, bench/triage_kind_distil.py): a teacher's kind below this
 # probability adds a row of almost no weight, so it is left out; the claim prior CV chose.
 TEACHER_MIN_PROBABILITY = 0.05
@@ -201,42 +214,11 @@ def main() -> None:
     if not train_rows:
         sys.exit("shared data not found: set COMPLAINTDESK_SHARED_DATA")
     every_test_row = labelled_real_rows(split="test")
-    splits = {
-        "test_2026-12g (400 random texts, natural mix, all held out; pre-registered 2026-12-04)": (
-            labelled_real_rows(split="test_2026-12g")
-        ),
-        "test_2026-12i (random texts, natural mix, 20 % held out; pre-registered 2026-12-04)": (
-            labelled_real_rows(split="test_2026-12i")
-        ),
-        "test_2026-12h (random texts, natural mix, half held out)": (
-            labelled_real_rows(split="test_2026-12h")
-        ),
-        "test before round 2026-12g (the stress set: most rounds picked by money or wish words)": [
-            r for r in every_test_row if r.round not in RANDOM_ROUNDS
-        ],
-        "test_2026-12f (labelled 2026-12-02 by two annotators who saw no model; wish words)": (
-            labelled_real_rows(split="test_2026-12f")
-        ),
-        "test_2026-12e (labelled 2026-12-02 by six annotators who saw no model)": (
-            labelled_real_rows(split="test_2026-12e")
-        ),
-        "test_2026-12d (labelled 2026-12-02 by two annotators who saw no model)": (
-            labelled_real_rows(split="test_2026-12d")
-        ),
-        "test_2026-12c (random rows labelled after kind-2026.12-2 was fitted)": (
-            labelled_real_rows(split="test_2026-12c")
-        ),
-        "test (every held-out row)": every_test_row,
-        "test_2026-12b (freshest: random rows labelled after 2026-12 was looked at)": (
-            labelled_real_rows(split="test_2026-12b")
-        ),
-        "test_2026-12 (drawn before kind-2026.12-1 saw the round)": labelled_real_rows(
-            split="test_2026-12"
-        ),
-        "test_2026-11 (seen by the previous round's author)": labelled_real_rows(
-            split="test_2026-11"
-        ),
-    }
+    splits = {f"{split} ({note})": labelled_real_rows(split=split) for split, note in ROUND_NOTES}
+    splits["test before round 2026-12g (the stress set: most rounds picked by money or wish words)"] = [
+        r for r in every_test_row if r.round not in RANDOM_ROUNDS
+    ]
+    splits["test (every held-out row)"] = every_test_row
     if args.exclude_round:
         splits[f"round {args.exclude_round}, every row (none trained on)"] = [
             r for r in labelled_real_rows(split="all") if r.round == args.exclude_round
