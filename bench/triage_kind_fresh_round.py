@@ -17,6 +17,7 @@ import csv
 import json
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from triage_kind_teacher import unlabelled_rows  # noqa: E402
 
 # Fixed before each round was drawn, so a sample depends on nothing but the data: round 2026-12g
-# used 20261204, round 2026-12h 20261205 (drawn after 2026-12g was labelled, so they share no row).
+# used 20261204, 2026-12h 20261205, 2026-12i 20261206 (each drawn after the one before was
+# labelled, so no two share a row).
 SEED = 20261204
 
 
@@ -42,10 +44,7 @@ def sample(*, n: int, slices: int, out: Path, seed: int) -> None:
                 handle.write(json.dumps({"source": source, "row_id": row_id, "text": text},
                                         ensure_ascii=False) + "\n")
         print(f"{path}: {len(rows[index::slices])} rows")
-    counts: dict[str, int] = {}
-    for source, _, _ in rows:
-        counts[source] = counts.get(source, 0) + 1
-    print("sources:", counts)
+    print("sources:", dict(Counter(source for source, _, _ in rows)))
 
 
 def _read(paths: list[Path]) -> list[tuple[str, int, str]]:

