@@ -1,8 +1,11 @@
 """The timeline speaks the reader's language: translated field names and values, no raw keys."""
 
+from datetime import timedelta
+
 import pytest
 
 from complaintdesk.cases import services
+from complaintdesk.cases.worker import run_pass
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +51,6 @@ def test_triage_fields_of_the_timeline_are_translated_too(client, owner, make_ca
 
 
 def test_escalation_priority_and_queue_lines_show_words_not_codes(client, owner, make_case, frozen):
-    from datetime import timedelta
-
-    from complaintdesk.cases.worker import run_pass
-
     case = make_case(kind="claim")
     services.set_priority(case=case, priority="urgent", actor=owner, reason="VIP")
     services.escalate(case=case, actor=owner, reason="Клиент пишет в ЦБ")
