@@ -241,7 +241,7 @@ class Case(models.Model):
                 fields=["resolve_by", "id"], name="case_open_due",
                 condition=~models.Q(status="closed"),
                 include=["queue", "assignee", "status", "resonance", "clock_paused_since",
-                         "kind", "channel", "topic", "warn_at", "sla_stage"],
+                         "kind", "channel", "topic", "warn_at", "sla_stage", "needs_review"],
             ),
             models.Index(fields=["assignee", "resolve_by", "id"], name="case_open_assignee_due",
                          condition=~models.Q(status="closed")),

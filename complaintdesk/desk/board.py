@@ -52,6 +52,7 @@ def board_data(user, now: datetime) -> dict:
         "resonance": open_cases.filter(resonance=True).select_related("queue", "topic")
         .order_by("resolve_by")[:10],
         "resonance_count": open_cases.filter(resonance=True).count(),
+        "review_count": open_cases.filter(needs_review=True).count(),
         "oldest": open_cases.exclude(status=S.DECIDED).select_related("queue", "topic")
         .order_by("received_at")[:10],
     }

@@ -13,7 +13,7 @@ from complaintdesk.cases.api import overdue_q
 from complaintdesk.cases.lifecycle import Status
 from complaintdesk.cases.models import Case, Topic
 
-TABS = ("mine", "team", "unassigned", "overdue", "resonance")
+TABS = ("mine", "team", "unassigned", "review", "overdue", "resonance")
 SORTS = {"deadline": ("resolve_by", "pk"), "-deadline": ("-resolve_by", "-pk"),
          "received": ("received_at", "pk"), "-received": ("-received_at", "-pk")}
 
@@ -33,6 +33,8 @@ def tab_filter(tab: str, user: User, now: datetime) -> Q:
         "mine": Q(assignee=user) & OPEN,
         "team": OPEN,
         "unassigned": Q(assignee__isnull=True) & OPEN,
+        # Cases whose kind the model was unsure of: a person confirms or corrects it.
+        "review": Q(needs_review=True) & OPEN,
         "overdue": overdue_q(now) & OPEN,
         "resonance": Q(resonance=True) & OPEN,
     }[tab]

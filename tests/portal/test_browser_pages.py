@@ -1,4 +1,4 @@
-"""Pages in a real browser: consent error keeps the text; phone layout; board; review; Russian."""
+"""Pages in a real browser: consent error keeps the text; phone layout; board; review tab; Russian."""
 
 import pytest
 
@@ -74,6 +74,31 @@ def test_supervisor_filters_cases_in_review_and_confirms_the_kind_in_place(
     page.get_by_text("Classification confirmed").first.wait_for()
     assert page.locator("[data-needs-review]").count() == 0
     assert not Case.objects.get(pk=waiting.pk).needs_review
+
+
+def test_supervisor_goes_from_the_board_to_the_review_tab_and_empties_it(
+    new_page, owner, make_case
+):
+    waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
+    settled = make_case(text="Оператор был груб и бросил трубку.")
+    Case.objects.filter(pk=waiting.pk).update(needs_review=True)
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    page = new_page()
+    page.goto("/accounts/login/?next=/desk/board/")
+    page.get_by_label("Username").fill(owner.username)
+    page.get_by_label("Password").fill("pw-" + owner.username)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#review-count").click()
+    page.get_by_role("link", name=waiting.reference).wait_for()
+    assert page.get_by_role("link", name=settled.reference).count() == 0
+    assert page.locator('[data-tab="review"] .count').inner_text().strip() == "1"
+    shot(page, "12-desk-review-tab")
+    page.get_by_role("link", name=waiting.reference).click()
+    page.locator("form[action$='/classify/']").get_by_role("button", name="Save").click()
+    page.get_by_text("Classification confirmed").first.wait_for()
+    page.goto("/desk/?tab=review")
+    assert page.locator('[data-tab="review"] .count').inner_text().strip() == "0"
+    assert page.get_by_role("link", name=waiting.reference).count() == 0
 
 
 def test_the_case_page_explains_the_kind_in_russian_for_a_russian_reader(

@@ -79,6 +79,36 @@ def test_the_queue_filter_lists_only_cases_that_need_review(client, owner, make_
     assert waiting.reference in everything and settled.reference in everything
 
 
+def test_the_review_tab_lists_open_cases_in_review_of_the_users_queues_and_counts_them(
+        client, owner, outsider, make_case) -> None:
+    waiting = in_review(make_case(text="Курьер опоздал на два часа, продукты растаяли."))
+    settled = make_case(text="Оператор был груб и бросил трубку, звонил трижды.")
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    closed = in_review(make_case(text="Списали 600 рублей за доставку, которой не было."))
+    Case.objects.filter(pk=closed.pk).update(status="closed")
+    client.force_login(owner)
+    response = client.get("/desk/", {"tab": "review"})
+    listed = [row["case"].reference for row in response.context["rows"]]
+    assert listed == [waiting.reference]
+    assert response.context["counts"]["review"] == 1
+    assert 'data-tab="review"' in response.content.decode()
+    client.force_login(outsider)
+    response = client.get("/desk/", {"tab": "review"})
+    assert response.context["rows"] == [] and response.context["counts"]["review"] == 0
+
+
+def test_the_board_counts_kinds_to_confirm_and_links_to_the_review_tab(
+        client, owner, make_case) -> None:
+    in_review(make_case())
+    in_review(make_case())
+    settled = make_case()
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    client.force_login(owner)
+    body = client.get("/desk/board/").content.decode()
+    assert '<a id="review-count" href="/desk/?tab=review"' in body
+    assert body.split('id="review-count"')[1].split(">")[1].startswith("2<")
+
+
 def test_every_signal_the_kind_model_writes_has_a_label_for_the_page() -> None:
     assert set(kind._SIGNAL_NAMES.values()) <= set(_LABELS)
 
