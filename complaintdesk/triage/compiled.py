@@ -392,15 +392,46 @@ def cache_dir() -> Path:
     return Path(base) / "model-cache"
 
 
+# Every retrained topic model adds an entry (a few MB); the least recently used beyond this
+# many are removed when a new one is written, so a deployment that retrains weekly stays small.
+CACHE_KEEP = 16
+
+
 def _read_cached(key: str) -> dict[str, Any] | None:
     import pickle
 
+    path = cache_dir() / f"{key}.pickle"
     try:
-        with open(cache_dir() / f"{key}.pickle", "rb") as handle:
+        with open(path, "rb") as handle:
             payload = pickle.load(handle)
+        _mark_used(path)
     except Exception:  # noqa: BLE001 - a stale or broken cache entry just means compiling again
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _mark_used(path: Path) -> None:
+    """Pruning keeps what a deployment still loads. An explicit clock reading, because the
+    kernel stamps files only once per tick: entries made in one tick would tie."""
+    import os
+    import time
+
+    now = time.time_ns()
+    try:
+        os.utime(path, ns=(now, now))
+    except OSError:
+        pass  # a read-only cache is still read; it only is not pruned by use
+
+
+def _prune_cache(folder: Path, *, keep: int) -> None:
+    entries = []
+    for path in folder.glob("*.pickle"):
+        try:
+            entries.append((path.stat().st_mtime_ns, path))
+        except OSError:
+            continue  # removed by another process meanwhile
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
 
 
 def _write_cached(key: str, payload: dict[str, Any]) -> None:
@@ -416,6 +447,8 @@ def _write_cached(key: str, payload: dict[str, Any]) -> None:
             pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.chmod(temporary, 0o644)
         os.replace(temporary, folder / f"{key}.pickle")  # atomic: readers never see half
+        _mark_used(folder / f"{key}.pickle")
+        _prune_cache(folder, keep=CACHE_KEEP)
     except OSError:
         pass  # a read-only deployment just compiles at every start (~1 s more)
 

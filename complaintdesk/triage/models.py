@@ -59,18 +59,19 @@ class TriageModel(models.Model):
         return Path(settings.MEDIA_ROOT) / self.artefact_path if self.artefact_path else None
 
     def load(self) -> Any:
-        """The fitted model object (a TopicModel for topic rows)."""
-        import joblib
-
+        """The fitted model object (a TopicModel for topic rows), through
+        ``compiled.load_artefact``: an old scikit-learn artefact loads without importing
+        scikit-learn (its compiled copy is cached)."""
+        from complaintdesk.triage.compiled import load_artefact
         from complaintdesk.triage.topic import TopicModel
 
         if self.artefact_bytes:
-            payload = joblib.load(io.BytesIO(bytes(self.artefact_bytes)))
+            payload = load_artefact(bytes(self.artefact_bytes))
         else:
             path = self.artefact_file()
             if path is None:
                 raise FileNotFoundError(f"{self}: no artefact stored")
-            payload = joblib.load(path)
+            payload = load_artefact(path)
         if self.kind == self.Kind.TOPIC:
             return TopicModel(
                 payload["pipeline"], name=self.name, version=self.version,

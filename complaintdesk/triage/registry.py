@@ -38,7 +38,7 @@ def active_topic_model() -> Any | None:
     from complaintdesk.triage.models import TriageModel
 
     try:
-        model = _load_topic(TriageModel.objects.get(pk=key[0]))
+        model = TriageModel.objects.get(pk=key[0]).load()
     except Exception:  # noqa: BLE001 - a broken artefact must not stop case intake
         log.exception("triage: cannot load active topic model %s", key)
         return None
@@ -46,23 +46,6 @@ def active_topic_model() -> Any | None:
         _loaded.clear()
         _loaded[key] = model
     return model
-
-
-def _load_topic(row: Any) -> Any:
-    """Like ``TriageModel.load`` for a topic row, but through ``compiled.load_artefact``: an
-    old scikit-learn artefact loads without importing scikit-learn (compiled copy cached)."""
-    from complaintdesk.triage.compiled import load_artefact
-    from complaintdesk.triage.topic import TopicModel
-
-    if row.artefact_bytes:
-        payload = load_artefact(bytes(row.artefact_bytes))
-    else:
-        path = row.artefact_file()
-        if path is None:
-            raise FileNotFoundError(f"{row}: no artefact stored")
-        payload = load_artefact(path)
-    return TopicModel(payload["pipeline"], name=row.name, version=row.version,
-                      metadata=payload.get("metadata", {}))
 
 
 def topic_codes() -> frozenset[str]:

@@ -208,3 +208,52 @@ def test_explanation_fragment_shows_a_structured_repeat_key_too(queues):
                                                      "explanation": []})
     html = render_to_string("triage/explanation.html", {"case": case, "event": event})
     assert 'data-repeat="1"' in html and "CD-2026-000009" in html
+
+
+def sklearn_artefact_row(version: str) -> TriageModel:
+    """A registry row as older releases stored it: scikit-learn's own pipeline, pickled."""
+    import joblib
+
+    from complaintdesk.triage.topic import build_topic_pipeline
+
+    pipeline = build_topic_pipeline(C=0.5, n_samples=8, min_class_count=4)
+    pipeline.fit(APP + LOAN, ["bank-app"] * 4 + ["bank-loan"] * 4)
+    buffer = io.BytesIO()
+    joblib.dump({"pipeline": pipeline, "version": version}, buffer)
+    return TriageModel.objects.create(kind="topic", name="t", version=version,
+                                      artefact_bytes=buffer.getvalue())
+
+
+@pytest.mark.django_db
+def test_a_scikit_learn_registry_row_loads_compiled_and_predicts_as_scikit_learn_does(
+        monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPLAINTDESK_VAR_DIR", str(tmp_path))
+    row = sklearn_artefact_row("v1")
+    loaded = TriageModel.objects.get(pk=row.pk).load()
+    texts = ["приложение вылетает", "ставка по кредиту", "непонятно что"]
+    import joblib
+
+    reference = joblib.load(io.BytesIO(bytes(row.artefact_bytes)))["pipeline"]
+    assert [p.topic for p in loaded.predict(texts)] == list(reference.predict(texts))
+    assert type(loaded.pipeline).__module__ == "complaintdesk.triage.compiled"
+    assert len(list((tmp_path / "model-cache").glob("*.pickle"))) == 1
+
+
+@pytest.mark.django_db
+def test_the_model_cache_keeps_only_the_most_recently_used_compiled_models(
+        monkeypatch, tmp_path):
+    from complaintdesk.triage import compiled
+
+    monkeypatch.setenv("COMPLAINTDESK_VAR_DIR", str(tmp_path))
+    monkeypatch.setattr(compiled, "CACHE_KEEP", 3)
+    folder = tmp_path / "model-cache"
+    rows = [sklearn_artefact_row(f"v{i}") for i in range(5)]
+    rows[0].load()
+    first_entry = next(folder.glob("*.pickle"))
+    for row in rows[1:3]:
+        row.load()
+    rows[0].load()  # used again: it must outlive entries written after it
+    for row in rows[3:]:
+        row.load()
+    kept = set(folder.glob("*.pickle"))
+    assert len(kept) == 3 and first_entry in kept
