@@ -102,6 +102,8 @@ def fill(n_cases: int, seed: int) -> dict:
             amount_claimed=rnd.randint(100, 50000) if kind == "claim" else None,
             currency="RUB" if kind == "claim" else "",
             resonance=rnd.random() < 0.01, status=status,
+            # A few per cent of open cases wait for a person to confirm the model's kind.
+            needs_review=not closed and rnd.random() < 0.03,
             queue=queues[rnd.choices(range(len(queues)), weights=[50, 20, 25, 5])[0]],
             assignee=None if status == "received" else rnd.choice(assignees),
             incident=rnd.choice(incidents) if rnd.random() < 0.02 else None,
@@ -223,6 +225,7 @@ def main() -> None:
             ("queue: overdue, channel=phone, topic=cards", "/desk/?tab=overdue&channel=phone"
              "&topic=cards"),
             ("queue: team, page 40", "/desk/?tab=team&page=40"),
+            ("queue: needs review", "/desk/?tab=review"),
             (f"queue: team, text search «{word}»", f"/desk/?tab=team&q={word}"),
             ("queue: team, search by reference", f"/desk/?tab=team&q={case_closed.reference}"),
             ("case page (open, investigation)", f"/desk/cases/{case_open.reference}/"),
