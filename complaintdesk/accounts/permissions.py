@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from complaintdesk.accounts.models import QueueMembership, Role, User
 
@@ -19,6 +20,26 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                            "note", "classify", "decide", "escalate", "link", "move", "incident",
                            "bulk", "export", "import", "personal_data"}),
 }
+# What a refusal says a role may not do ("Your role, Operator, may not …").
+CAPABILITY_NAMES = {
+    "view": gettext_lazy("view cases"),
+    "create": gettext_lazy("register cases"),
+    "transition": gettext_lazy("change a case's status"),
+    "assign_self": gettext_lazy("take cases"),
+    "assign": gettext_lazy("assign cases to others"),
+    "message": gettext_lazy("write to customers"),
+    "note": gettext_lazy("add internal notes"),
+    "classify": gettext_lazy("classify cases"),
+    "decide": gettext_lazy("decide cases"),
+    "escalate": gettext_lazy("escalate cases"),
+    "link": gettext_lazy("link cases to incidents"),
+    "move": gettext_lazy("change a case's priority or queue"),
+    "incident": gettext_lazy("run incidents"),
+    "bulk": gettext_lazy("act on many cases at once"),
+    "export": gettext_lazy("export data"),
+    "import": gettext_lazy("import cases"),
+    "personal_data": gettext_lazy("see personal data"),
+}
 # Roles that see personal data (names, e-mails, phones) unmasked.
 SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.SPECIALIST, Role.SUPERVISOR, Role.ADMIN})
 
@@ -33,7 +54,10 @@ def can(user: User, capability: str) -> bool:
 
 def require(user: User, capability: str) -> None:
     if not can(user, capability):
-        raise PermissionDenied(f"Your role ({user.role}) may not {capability.replace('_', ' ')}.")
+        raise PermissionDenied(gettext("Your role, %(role)s, may not %(action)s.") % {
+            "role": user.get_role_display(),
+            "action": CAPABILITY_NAMES.get(capability, capability.replace("_", " ")),
+        })
 
 
 def sees_all_queues(user: User) -> bool:
@@ -85,12 +109,12 @@ def can_see_case(user: User, case) -> bool:
 def require_case(user: User, case, capability: str) -> None:
     """Raise PermissionDenied unless the user may do `capability` on this case's queue."""
     if not can_see_case(user, case):
-        raise PermissionDenied("You have no access to this case's queue.")
+        raise PermissionDenied(gettext("You have no access to this case's queue."))
     require(user, capability)
     if capability != "view":
         ids = writable_queue_ids(user)
         if ids is not None and case.queue_id not in ids:
-            raise PermissionDenied("You may read this queue but not change its cases.")
+            raise PermissionDenied(gettext("You may read this queue but not change its cases."))
 
 
 def sees_personal_data(user: User) -> bool:

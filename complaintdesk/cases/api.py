@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
@@ -193,7 +194,7 @@ def create_case(request: HttpRequest, payload: CaseIn):
     user = _user(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
-        raise InvalidInput("Idempotency-Key: at most 200 characters")
+        raise InvalidInput(_("Idempotency-Key: at most 200 characters"))
     data = services.NewCase(
         channel=payload.channel, text=payload.text, subject=payload.subject,
         received_at=payload.received_at, customer_name=payload.customer.name,
@@ -324,7 +325,7 @@ def post_assign(request: HttpRequest, reference: str, payload: AssignIn):
     if payload.assignee:
         assignee = User.objects.filter(username=payload.assignee, is_active=True).first()
         if assignee is None:
-            raise InvalidInput(f"assignee: no active user '{payload.assignee}'")
+            raise InvalidInput(_("assignee: no active user '%(user)s'") % {"user": payload.assignee})
     services.assign(case=case, assignee=assignee, actor=_user(request))
     return case_out(_reload(case), _user(request))
 
@@ -409,7 +410,7 @@ def post_classification(request: HttpRequest, reference: str, payload: Classific
     if payload.topic:
         topic = Topic.objects.filter(code=payload.topic).first()
         if topic is None:
-            raise InvalidInput(f"topic: there is no topic '{payload.topic}'")
+            raise services.no_such_topic(payload.topic)
     services.reclassify(case=case, kind=payload.kind, topic=topic, actor=_user(request),
                         clear_topic=payload.topic == "")
     return case_out(_reload(case), _user(request))
@@ -427,7 +428,7 @@ def post_escalation(request: HttpRequest, reference: str, payload: EscalationIn)
     if payload.to_queue:
         target = Queue.objects.filter(code=payload.to_queue).first()
         if target is None:
-            raise InvalidInput(f"to_queue: there is no queue '{payload.to_queue}'")
+            raise services.no_such_queue(payload.to_queue, "to_queue")
     services.escalate(case=case, actor=_user(request), reason=payload.reason, to_queue=target)
     return case_out(_reload(case), _user(request))
 
@@ -442,7 +443,7 @@ def post_queue(request: HttpRequest, reference: str, payload: QueueMoveIn):
     case = _case_for(request, reference)
     queue = Queue.objects.filter(code=payload.queue).first()
     if queue is None:
-        raise InvalidInput(f"queue: there is no queue '{payload.queue}'")
+        raise services.no_such_queue(payload.queue)
     services.move_to_queue(case=case, queue=queue, actor=_user(request), reason=payload.reason)
     return case_out(_reload(case), _user(request))
 

@@ -2,8 +2,9 @@
 
 Each API request hands its case to one writer thread per process and waits. The writer takes
 whatever has queued up while it was writing the last batch and registers it with one
-services.create_cases call: one transaction and one INSERT per table for the whole batch
-instead of a round of statements and a commit per case. A lone request is never delayed (the
+services.create_cases call (one per language of the askers, so that refusals are worded for
+each): one transaction and one INSERT per table for the whole batch instead of a round of
+statements and a commit per case. A lone request is never delayed (the
 writer does not wait for company), so batches grow only under load, which is when it pays.
 On two cores this is what lets creation keep up with dozens of concurrent clients.
 
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from complaintdesk.cases import services
 from complaintdesk.lib.errors import ServiceBusy
@@ -35,6 +38,8 @@ WAIT_SECONDS = 30.0
 @dataclass(eq=False)
 class _Job:
     request: services.CaseRequest
+    # The asker's: the writer words each refusal, and a thread has its own active language.
+    language: str | None = field(default_factory=translation.get_language)
     done: threading.Event = field(default_factory=threading.Event)
     outcome: services.CreateOutcome | None = None
     error: BaseException | None = None
@@ -56,8 +61,8 @@ class CreationBatcher:
         self._ensure_writer()
         self._queue.put(job)
         if not job.done.wait(wait_seconds):
-            raise ServiceBusy("The server is busy registering cases; retry with the same "
-                              "Idempotency-Key.")
+            raise ServiceBusy(_("The server is busy registering cases; retry with the same "
+                                "Idempotency-Key."))
         if job.error is not None:
             raise job.error
         assert job.outcome is not None
@@ -95,14 +100,19 @@ class CreationBatcher:
                     stop = True
                     break
                 jobs.append(job)
-            self._write(jobs)
+            by_language: dict[str | None, list[_Job]] = {}
+            for job in jobs:
+                by_language.setdefault(job.language, []).append(job)
+            for group in by_language.values():
+                self._write(group)
         connection.close()
 
     def _write(self, jobs: list[_Job]) -> None:
         close_old_connections()  # honour CONN_MAX_AGE and drop a broken connection
         self.batch_sizes = [*self.batch_sizes[-99:], len(jobs)]
         try:
-            outcomes = services.create_cases([job.request for job in jobs])
+            with translation.override(jobs[0].language):
+                outcomes = services.create_cases([job.request for job in jobs])
             for job, outcome in zip(jobs, outcomes, strict=True):
                 job.outcome = outcome
         except Exception as exc:  # the database is gone, say: every waiter hears it

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
@@ -19,7 +20,7 @@ def run_bulk(
     for reference in dict.fromkeys(references):
         case = cases.get(reference)
         if case is None or not permissions.can_see_case(user, case):
-            failed[reference] = "no such case"
+            failed[reference] = _("no such case")
             continue
         try:
             permissions.require_case(user, case, capability)

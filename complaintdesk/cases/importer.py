@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from complaintdesk.cases import services
 from complaintdesk.cases.models import Case
@@ -121,8 +122,9 @@ def _datetime(spec: dict, row: dict) -> datetime:
         return datetime(raw.year, raw.month, raw.day, 12, tzinfo=zone)
     text = _text(raw)
     if not text:
-        raise ValueError(f"{spec['column']}: empty date")
-    for fmt in spec.get("formats", ["%Y-%m-%d"]):
+        raise ValueError(gettext("%(column)s: empty date") % {"column": spec["column"]})
+    formats = spec.get("formats", ["%Y-%m-%d"])
+    for fmt in formats:
         try:
             parsed = datetime.strptime(text, fmt)
         except ValueError:
@@ -130,17 +132,19 @@ def _datetime(spec: dict, row: dict) -> datetime:
         if fmt.count("%H") == 0:
             parsed = parsed.replace(hour=12)  # a date alone: midday keeps it on that date
         return parsed.replace(tzinfo=zone)
-    raise ValueError(f"{spec['column']}: '{text}' is not a date ({', '.join(spec['formats'])})")
+    raise ValueError(gettext("%(column)s: '%(text)s' is not a date (%(formats)s)") % {
+        "column": spec["column"], "text": text, "formats": ", ".join(formats)})
 
 
 def row_to_case(mapping: dict, row: dict) -> tuple[services.NewCase, str]:
     """The NewCase for a row, and the source's reply text if any."""
     source_id = _text(row.get(mapping["id"]))
     if not source_id:
-        raise ValueError(f"{mapping['id']}: empty id")
+        raise ValueError(gettext("%(column)s: empty id") % {"column": mapping["id"]})
     text = next((t for t in (_render(s, row) for s in mapping["text"]) if t), "")
     if not text:
-        raise ValueError("no text in any of " + ", ".join(mapping["text"]))
+        raise ValueError(gettext("no text in any of %(columns)s")
+                         % {"columns": ", ".join(mapping["text"])})
     received_at = _datetime(mapping["received_at"], row)
     status = _choice(mapping.get("status"), row) or ""
     history = None
@@ -235,7 +239,7 @@ def _import_batch(batch, *, mapping, seen, report, progress) -> None:
         if source_id in seen:
             report.skipped_existing += 1
         else:
-            report.errors.append(
-                (number, f"same id as row {first_row_of[source_id]}, which was not imported"))
+            report.errors.append((number, gettext("same id as row %(row)d, which was not imported")
+                                  % {"row": first_row_of[source_id]}))
     if progress is not None:
         progress(len(batch))

@@ -4,6 +4,7 @@ import hashlib
 import json
 import mimetypes
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -13,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
@@ -39,6 +42,7 @@ from complaintdesk.cases.models import (
     Queue,
     Remedy,
     ResonanceSource,
+    Status,
     Topic,
 )
 from complaintdesk.channels.base import customer_route
@@ -103,6 +107,52 @@ def _authorize(actor: User | None, case: Case, capability: str) -> None:
     # The system itself (worker, import, public portal acting for the customer) has no user.
     if actor is not None:
         permissions.require_case(actor, case, capability)
+
+
+# ---------------------------------------------------------------- messages
+# Built with gettext when raised, so each person reads them in their request's language; field
+# names and codes stay as they are, since programs and the API's fields use them.
+
+
+def _one_of(field_name: str, values: Iterable[str]) -> InvalidInput:
+    return InvalidInput(_("%(field)s: one of %(values)s")
+                        % {"field": field_name, "values": ", ".join(v for v in values if v)})
+
+
+def _not_one_of(field_name: str, value: str, values: Iterable[str]) -> str:
+    return _("%(field)s: '%(value)s' is not one of %(values)s") % {
+        "field": field_name, "value": value, "values": ", ".join(v for v in values if v)}
+
+
+def _negative(field_name: str) -> str:
+    return _("%(field)s: must not be negative") % {"field": field_name}
+
+
+def no_such_queue(code: str, field_name: str = "queue") -> InvalidInput:
+    return InvalidInput(_("%(field)s: there is no queue '%(code)s'")
+                        % {"field": field_name, "code": code})
+
+
+def no_such_topic(code: str, field_name: str = "topic") -> InvalidInput:
+    return InvalidInput(_("%(field)s: there is no topic '%(code)s'")
+                        % {"field": field_name, "code": code})
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label)
+
+
+def _illegal_transition(exc: lifecycle.IllegalTransition) -> DomainError:
+    """The lifecycle's refusal with the desk's status names, translated here because
+    lifecycle.py knows no Django; `allowed` keeps the codes for programs."""
+    allowed = ", ".join(_status_label(s) for s in exc.allowed) or _("none")
+    return DomainError(
+        _("A case cannot move from '%(current)s' to '%(target)s'. "
+          "Allowed from '%(current)s': %(allowed)s.")
+        % {"current": _status_label(exc.current), "target": _status_label(exc.target),
+           "allowed": allowed},
+        allowed=[s.value for s in exc.allowed],
+    )
 
 
 def _locked(case: Case) -> Case:
@@ -277,49 +327,52 @@ def _length_limited(data: NewCase) -> list[tuple[str, str, int]]:
     def limit(model: type, name: str) -> int:
         return model._meta.get_field(name).max_length
 
-    return [("customer name", data.customer_name, limit(Customer, "name")),
-            ("customer e-mail", data.customer_email, limit(Customer, "email")),
-            ("customer phone", data.customer_phone, limit(Customer, "phone")),
-            ("customer external id", data.customer_external_id, limit(Customer, "external_id")),
-            ("source id", data.source_id, limit(Case, "source_id"))]
+    # Named for people, translated only when one is too long: an import checks every row.
+    return [(gettext_noop("customer name"), data.customer_name, limit(Customer, "name")),
+            (gettext_noop("customer e-mail"), data.customer_email, limit(Customer, "email")),
+            (gettext_noop("customer phone"), data.customer_phone, limit(Customer, "phone")),
+            (gettext_noop("customer external id"), data.customer_external_id,
+             limit(Customer, "external_id")),
+            (gettext_noop("source id"), data.source_id, limit(Case, "source_id"))]
 
 
 def _validate_new_case(data: NewCase) -> None:
     problems = []
     if not data.text.strip():
-        problems.append("text: the customer's words are required")
+        problems.append(_("text: the customer's words are required"))
     if data.channel not in _CHANNELS:
-        problems.append(f"channel: '{data.channel}' is not one of {', '.join(Channel.values)}")
+        problems.append(_not_one_of("channel", data.channel, Channel.values))
     if data.kind not in _KINDS:
-        problems.append(f"kind: '{data.kind}' is not one of {', '.join(Kind.values)}")
+        problems.append(_not_one_of("kind", data.kind, Kind.values))
     if data.remedy_sought not in _REMEDIES:
-        problems.append(f"remedy_sought: '{data.remedy_sought}' is not one of "
-                        f"{', '.join(v for v in Remedy.values if v)}")
+        problems.append(_not_one_of("remedy_sought", data.remedy_sought, Remedy.values))
     if data.priority not in _PRIORITIES:
-        problems.append(f"priority: '{data.priority}' is not one of {', '.join(Priority.values)}")
+        problems.append(_not_one_of("priority", data.priority, Priority.values))
     if data.resonance_source not in _RESONANCE_SOURCES:
-        problems.append(f"resonance_source: '{data.resonance_source}' is not one of "
-                        f"{', '.join(v for v in ResonanceSource.values if v)}")
+        problems.append(_not_one_of("resonance_source", data.resonance_source,
+                                    ResonanceSource.values))
     if data.amount_claimed is not None and data.amount_claimed < 0:
-        problems.append("amount_claimed: must not be negative")
+        problems.append(_negative("amount_claimed"))
     if data.amount_claimed is not None and data.amount_claimed >= 10**12:
-        problems.append("amount_claimed: at most 999,999,999,999.99")
+        problems.append(_("amount_claimed: at most 999,999,999,999.99"))
     if data.amount_claimed is not None and not data.currency:
-        problems.append("currency: required with an amount (ISO code such as RUB, USD)")
+        problems.append(_("currency: required with an amount (ISO code such as RUB, USD)"))
     if data.currency and not re.fullmatch(r"[A-Z]{3}", data.currency):
-        problems.append(f"currency: '{data.currency}' is not a three-letter ISO code")
+        problems.append(_("currency: '%(currency)s' is not a three-letter ISO code")
+                        % {"currency": data.currency})
     if not (data.customer_email or data.customer_phone or data.customer_external_id
             or data.customer_name):
-        problems.append("customer: give at least a name, e-mail, phone or external id")
+        problems.append(_("customer: give at least a name, e-mail, phone or external id"))
     if (data.call_id or data.call_duration_seconds is not None) and data.channel != Channel.PHONE:
-        problems.append("call_id, call_duration_seconds: only for the phone channel")
+        problems.append(_("call_id, call_duration_seconds: only for the phone channel"))
     if data.call_duration_seconds is not None and data.call_duration_seconds < 0:
-        problems.append("call_duration_seconds: must not be negative")
+        problems.append(_negative("call_duration_seconds"))
     if data.received_at is not None and timezone.is_naive(data.received_at):
-        problems.append("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
+        problems.append(_("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)"))
     for name, value, limit in _length_limited(data):
         if len(value) > limit:  # SQLite would keep it; PostgreSQL would refuse the batch
-            problems.append(f"{name}: at most {limit} characters, got {len(value)}")
+            problems.append(_("%(field)s: at most %(limit)d characters, got %(length)d")
+                            % {"field": _(name), "limit": limit, "length": len(value)})
     if problems:
         raise InvalidInput("; ".join(problems), errors=problems)
 
@@ -330,14 +383,14 @@ def route_queue(*, kind: str, resonance: bool, explicit: str = "") -> Queue:
     if explicit:
         found = [q for q in queues if q.code == explicit]
         if not found:
-            raise InvalidInput(f"queue: there is no queue '{explicit}'")
+            raise no_such_queue(explicit)
         return found[0]
     line = Line.SPECIAL if resonance else Line.CLAIMS if kind == Kind.CLAIM else Line.FIRST
     for wanted in (line, Line.FIRST, None):
         for queue in queues:
             if wanted is None or queue.line == wanted:
                 return queue
-    raise DomainError("No queue is configured yet; an administrator must create one.")
+    raise DomainError(_("No queue is configured yet; an administrator must create one."))
 
 
 def _topic(code: str) -> Topic | None:
@@ -475,7 +528,7 @@ def _alone(item: "_Prepared") -> CreateOutcome:
     try:
         return create_cases([request])[0]
     except DatabaseError as exc:
-        return DomainError(f"the database refused the row: {exc}")
+        return DomainError(_("the database refused the row: %(error)s") % {"error": exc})
 
 
 def _already_there(item: "_Prepared", error: IntegrityError) -> CreateOutcome:
@@ -499,8 +552,8 @@ def _replay(scope: str, key: str, fingerprint: str) -> Case | None:
         return None
     if row.request_hash != fingerprint:
         raise DomainError(
-            "This Idempotency-Key was already used with a different request body; "
-            "use a new key for a new case.",
+            _("This Idempotency-Key was already used with a different request body; "
+              "use a new key for a new case."),
             reference=row.case.reference,
         )
     return row.case
@@ -516,7 +569,7 @@ def _topic_and_queue(data: NewCase) -> tuple[Topic | None, Queue]:
     if data.topic:
         topic = _topic(data.topic)
         if topic is None:
-            raise InvalidInput(f"topic: there is no topic '{data.topic}'")
+            raise no_such_topic(data.topic)
     queue = route_queue(kind=data.kind, resonance=bool(data.resonance_source), explicit=data.queue)
     return topic, queue
 
@@ -657,13 +710,13 @@ def transition(
     try:
         target = S(to)
     except ValueError:
-        raise InvalidInput(
-            f"'{to}' is not a status. Statuses: {', '.join(s.value for s in S)}."
-        ) from None
+        raise InvalidInput(_("'%(status)s' is not a status. Statuses: %(statuses)s.") % {
+            "status": to, "statuses": ", ".join(s.value for s in S)}) from None
     if target in lifecycle.NEEDS_DECISION:
-        raise DomainError("A case reaches 'decided' by recording a decision (POST …/decision).")
+        raise DomainError(
+            _("A case reaches 'decided' by recording a decision (POST …/decision)."))
     if customer_accepted not in Accepted.values:
-        raise InvalidInput(f"customer_accepted: one of {', '.join(Accepted.values)}")
+        raise _one_of("customer_accepted", Accepted.values)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "transition")
@@ -671,7 +724,7 @@ def transition(
         try:
             lifecycle.check_transition(current, target)
         except lifecycle.IllegalTransition as exc:
-            raise DomainError(str(exc), allowed=[s.value for s in exc.allowed]) from None
+            raise _illegal_transition(exc) from None
         now = timezone.now()
         updates = {"status": target.value}
         if target == S.WAITING_CUSTOMER:
@@ -725,11 +778,11 @@ def decide(
 ) -> Case:
     """Record the decision (upheld / partly / rejected, amount paid back) and tell the customer."""
     if outcome not in Outcome.values:
-        raise InvalidInput(f"outcome: one of {', '.join(Outcome.values)}")
+        raise _one_of("outcome", Outcome.values)
     if amount_paid is not None and amount_paid < 0:
-        raise InvalidInput("amount_paid: must not be negative")
+        raise InvalidInput(_negative("amount_paid"))
     if outcome == Outcome.REJECTED and amount_paid:
-        raise InvalidInput("amount_paid: a rejected case pays nothing back")
+        raise InvalidInput(_("amount_paid: a rejected case pays nothing back"))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "decide")
@@ -737,12 +790,12 @@ def decide(
         try:
             lifecycle.check_transition(current, S.DECIDED)
         except lifecycle.IllegalTransition as exc:
-            raise DomainError(str(exc), allowed=[s.value for s in exc.allowed]) from None
+            raise _illegal_transition(exc) from None
         if (outcome != Outcome.REJECTED and case.kind == Kind.CLAIM and amount_paid is None
                 and case.amount_claimed):
-            raise InvalidInput("amount_paid: say how much is paid back for an upheld claim")
+            raise InvalidInput(_("amount_paid: say how much is paid back for an upheld claim"))
         if amount_paid and case.amount_claimed and amount_paid > case.amount_claimed * 10:
-            raise InvalidInput("amount_paid: more than ten times the amount claimed; check it")
+            raise InvalidInput(_("amount_paid: more than ten times the amount claimed; check it"))
         now = timezone.now()
         if current == S.WAITING_CUSTOMER:
             _close_pause(case, at=now)
@@ -777,9 +830,9 @@ def record_acceptance(
 ) -> Case:
     """The customer's answer to the decision; it closes the case (ISO 10002 closing)."""
     if accepted not in (Accepted.YES, Accepted.NO):
-        raise InvalidInput("accepted: 'yes' or 'no'")
+        raise InvalidInput(_("accepted: 'yes' or 'no'"))
     if case.status != S.DECIDED:
-        raise DomainError("The customer can accept or refuse only a decided case.")
+        raise DomainError(_("The customer can accept or refuse only a decided case."))
     return transition(case=case, to=S.CLOSED, actor=actor, customer_accepted=accepted,
                       external_options=external_options)
 
@@ -791,8 +844,9 @@ def assign(*, case: Case, assignee: User | None, actor: User | None) -> Case:
             capability = "assign_self" if assignee == actor else "assign"
             _authorize(actor, case, capability)
         if assignee is not None and not permissions.can_see_case(assignee, case):
-            raise InvalidInput(f"{assignee.get_username()} has no access to queue "
-                               f"'{case.queue.code}'; add them to the queue first.")
+            raise InvalidInput(
+                _("%(user)s has no access to queue '%(queue)s'; add them to the queue first.")
+                % {"user": assignee.get_username(), "queue": case.queue.code})
         before = case.assignee.get_username() if case.assignee_id else None
         case.assignee = assignee
         case.save(update_fields=["assignee", "updated_at"])
@@ -804,7 +858,7 @@ def assign(*, case: Case, assignee: User | None, actor: User | None) -> Case:
 def set_priority(*, case: Case, priority: str, actor: User | None, reason: str = "") -> Case:
     """Change priority; an urgent policy may shorten the clock, so deadlines are recomputed."""
     if priority not in Priority.values:
-        raise InvalidInput(f"priority: one of {', '.join(Priority.values)}")
+        raise _one_of("priority", Priority.values)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "move")
@@ -852,7 +906,7 @@ def reclassify(
     review and the timeline says who confirmed what (a label as good as a correction).
     """
     if kind is not None and kind not in Kind.values:
-        raise InvalidInput(f"kind: one of {', '.join(Kind.values)}")
+        raise _one_of("kind", Kind.values)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "classify")
@@ -894,9 +948,9 @@ def add_message(
 ) -> Message:
     """A reply to the customer, the customer's own message, or an internal note."""
     if not body.strip():
-        raise InvalidInput("body: the message is empty")
+        raise InvalidInput(_("body: the message is empty"))
     if direction not in Message.Direction.values:
-        raise InvalidInput(f"direction: one of {', '.join(Message.Direction.values)}")
+        raise _one_of("direction", Message.Direction.values)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "note" if direction == Message.Direction.NOTE else "message")
@@ -936,9 +990,7 @@ def _status_before_waiting(case: Case) -> str:
 def flag_resonance(*, case: Case, source: str, actor: User | None) -> Case:
     """Mark a case as resonance (regulator, media…) and hand it to the special group."""
     if source not in ResonanceSource.values or not source:
-        raise InvalidInput(
-            f"source: one of {', '.join(v for v in ResonanceSource.values if v)}"
-        )
+        raise _one_of("source", ResonanceSource.values)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "classify")
@@ -954,7 +1006,7 @@ def flag_resonance(*, case: Case, source: str, actor: User | None) -> Case:
 def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | None = None) -> Case:
     """A person escalates by hand: alert the supervisor, optionally hand over to another line."""
     if not reason.strip():
-        raise InvalidInput("reason: say why the case is escalated")
+        raise InvalidInput(_("reason: say why the case is escalated"))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "escalate")
@@ -978,9 +1030,11 @@ def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
     content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise InvalidInput(f"{upload.name}: {upload.size} bytes is over the limit of {limit} bytes")
+        raise InvalidInput(_("%(name)s: %(size)d bytes is over the limit of %(limit)d bytes")
+                           % {"name": upload.name, "size": upload.size, "limit": limit})
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
-        raise InvalidInput(f"{upload.name}: files of type {content_type} are not accepted")
+        raise InvalidInput(_("%(name)s: files of type %(type)s are not accepted")
+                           % {"name": upload.name, "type": content_type})
     with transaction.atomic():
         _authorize(actor, case, "message")
         digest = hashlib.sha256()
@@ -1000,12 +1054,12 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> C
     """One person found under two customer records: move every case of `merge` to `keep`,
     fill `keep`'s missing identifiers, and record it on each moved case."""
     if keep.pk == merge.pk:
-        raise InvalidInput("Pick two different customers to merge.")
+        raise InvalidInput(_("Pick two different customers to merge."))
     if actor is not None:
         permissions.require(actor, "assign")
         hidden = permissions.cases_visible_to(actor, Case.objects.filter(customer=merge)).count()
         if hidden != Case.objects.filter(customer=merge).count():
-            raise PermissionDenied("Some of this customer's cases are in queues you cannot see.")
+            raise PermissionDenied(_("Some of this customer's cases are in queues you cannot see."))
     with transaction.atomic():
         keep = Customer.objects.select_for_update().get(pk=keep.pk)
         merge = Customer.objects.select_for_update().get(pk=merge.pk)
@@ -1040,7 +1094,7 @@ def create_incident(*, title: str, description: str = "", actor: User | None) ->
     if actor is not None:
         permissions.require(actor, "incident")
     if not title.strip():
-        raise InvalidInput("title: an incident needs a title")
+        raise InvalidInput(_("title: an incident needs a title"))
     return Incident.objects.create(title=title, description=description, created_by=actor)
 
 
@@ -1049,7 +1103,7 @@ def link_to_incident(*, case: Case, incident: Incident | None, actor: User | Non
         case = _locked(case)
         _authorize(actor, case, "link")
         if incident is not None and incident.state != Incident.State.OPEN:
-            raise DomainError("This incident is resolved; open a new one to link cases.")
+            raise DomainError(_("This incident is resolved; open a new one to link cases."))
         before = case.incident_id
         if before == (incident.pk if incident else None):
             return case

@@ -1,6 +1,7 @@
 """Who may see the claims page and audit automatic payouts (built on accounts.permissions)."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts import permissions
 
@@ -17,9 +18,9 @@ def can_audit(user) -> bool:
 
 def require_view_claims(user) -> None:
     if not can_view_claims(user):
-        raise PermissionDenied("The claims page is for supervisors, analysts and administrators.")
+        raise PermissionDenied(_("The claims page is for supervisors, analysts and administrators."))
 
 
 def require_audit(user) -> None:
     if not can_audit(user):
-        raise PermissionDenied("Only supervisors and administrators audit automatic payouts.")
+        raise PermissionDenied(_("Only supervisors and administrators audit automatic payouts."))

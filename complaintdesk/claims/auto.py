@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaintdesk.cases import services
 from complaintdesk.cases.lifecycle import Status as S
@@ -320,8 +321,8 @@ def set_evidence(*, case: Case, flag: str, value: bool, actor) -> tuple[ClaimEvi
     from complaintdesk.lib.errors import InvalidInput
 
     if factor_kind(EVIDENCE_PREFIX + flag) is None:
-        raise InvalidInput("flag: lower-case letters, digits and _; starts with a letter "
-                           "(e.g. atm_surplus)")
+        raise InvalidInput(_("flag: lower-case letters, digits and _; starts with a letter "
+                             "(e.g. atm_surplus)"))
     with transaction.atomic():
         locked = services._locked(case)
         row = ClaimEvidence.objects.filter(case=locked, flag=flag).first()

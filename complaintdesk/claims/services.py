@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaintdesk.cases import services
 from complaintdesk.cases.models import EventType
@@ -16,13 +17,14 @@ def record_audit(*, payout: Payout, result: str, actor, note: str = "") -> Payou
     """An auditor's verdict on a sampled automatic payout: founded or unfounded."""
     require_audit(actor)
     if result not in (AuditResult.FOUNDED, AuditResult.UNFOUNDED):
-        raise InvalidInput("result: 'founded' or 'unfounded'")
+        raise InvalidInput(_("result: 'founded' or 'unfounded'"))
     with transaction.atomic():
         payout = Payout.objects.select_for_update().select_related("case").get(pk=payout.pk)
         if not payout.audit_selected:
-            raise DomainError("This payout was not sampled for audit.")
+            raise DomainError(_("This payout was not sampled for audit."))
         if payout.audit_result:
-            raise DomainError(f"Already audited: {payout.audit_result}.")
+            raise DomainError(_("Already audited: %(result)s.")
+                              % {"result": payout.get_audit_result_display()})
         payout.audit_result, payout.audited_by = result, actor
         payout.audited_at, payout.audit_note = timezone.now(), note
         payout.save(update_fields=["audit_result", "audited_by", "audited_at", "audit_note",

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaintdesk.cases.models import Topic
@@ -57,7 +58,7 @@ def simulate(request):
     risk = _float(request.GET.get("accepted_risk"), 0.01, low=0, high=1)
     history = claims_history(topic=topic)
     if history.empty:
-        messages.info(request, "No decided claims with an amount to simulate on yet.")
+        messages.info(request, _("No decided claims with an amount to simulate on yet."))
         return redirect("claims:overview")
     try:
         result = run(history, investigation_cost=cost, accepted_risk=risk)
@@ -79,5 +80,5 @@ def audit(request, pk: int):
     except DomainError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, f"Audit recorded for {payout.case.reference}.")
+        messages.success(request, _("Audit recorded for %(ref)s.") % {"ref": payout.case.reference})
     return redirect("claims:overview")

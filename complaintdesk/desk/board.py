@@ -8,6 +8,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, F, Q, Value, When
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases.lifecycle import Status as S
@@ -65,7 +66,7 @@ def board(request):
     user = request.user
     # Supervisors, administrators and analysts watch the whole flow; agents work their lists.
     if not (permissions.can(user, "move") or permissions.can(user, "export")):
-        raise PermissionDenied("The board is for supervisors, analysts and administrators.")
+        raise PermissionDenied(_("The board is for supervisors, analysts and administrators."))
     now = timezone.now()
     return render(request, "desk/board.html",
                   {"now": now, "states": SLA_STATES, **board_data(user, now)})

@@ -20,7 +20,7 @@ from complaintdesk.lib.errors import DomainError
 def _require_incident_reader(user) -> None:
     # Whoever may link cases or run incidents may see them; analysts and operators may not.
     if not (permissions.can(user, "incident") or permissions.can(user, "link")):
-        raise PermissionDenied("Incidents are for specialists and supervisors.")
+        raise PermissionDenied(_("Incidents are for specialists and supervisors."))
 
 
 @login_required

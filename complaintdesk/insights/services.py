@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases import services as case_services
@@ -36,7 +37,7 @@ def may_see_insights(user) -> bool:
 
 def require_insights(user) -> None:
     if not may_see_insights(user):
-        raise PermissionDenied("Insights are for supervisors, analysts and administrators.")
+        raise PermissionDenied(_("Insights are for supervisors, analysts and administrators."))
 
 
 def survey_url(invitation: SurveyInvitation, score: int | None = None) -> str:
@@ -57,9 +58,9 @@ def record_survey_answer(
 ) -> SurveyInvitation:
     """Store a score (the last click wins); a low CSAT opens one recovery call for the supervisor."""
     if csat is not None and not 1 <= csat <= 5:
-        raise InvalidInput("csat: a score from 1 to 5")
+        raise InvalidInput(_("csat: a score from 1 to 5"))
     if nps is not None and not 0 <= nps <= 10:
-        raise InvalidInput("nps: a score from 0 to 10")
+        raise InvalidInput(_("nps: a score from 0 to 10"))
     now = now or timezone.now()
     with transaction.atomic():
         inv = SurveyInvitation.objects.select_for_update().select_related(

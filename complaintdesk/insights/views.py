@@ -334,7 +334,7 @@ def recovery_list(request):
     if request.method == "POST":
         task = get_object_or_404(RecoveryTask, pk=request.POST.get("task"))
         if not (task.owner_id == request.user.pk or permissions.can(request.user, "assign")):
-            raise PermissionDenied("Only the owner or a supervisor closes a recovery task.")
+            raise PermissionDenied(_("Only the owner or a supervisor closes a recovery task."))
         task.state, task.done_at = RecoveryTask.State.DONE, timezone.now()
         task.note = request.POST.get("note", "")[:4000]
         task.save(update_fields=["state", "done_at", "note"])

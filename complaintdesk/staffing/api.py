@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict
@@ -93,8 +94,8 @@ def _limit(user: User) -> None:
     if per_minute is None:
         per_minute = int(os.environ.get("STAFFING_API_PER_MINUTE", "6000"))
     if per_minute > 0 and not ratelimit.hit(scope="staffing-api", key=str(user.pk), limit=per_minute):
-        raise TooManyRequests(f"More than {per_minute} staffing API requests a minute from this "
-                              "token; wait a minute and retry.")
+        raise TooManyRequests(_("More than %(limit)d staffing API requests a minute from this "
+                                "token; wait a minute and retry.") % {"limit": per_minute})
 
 
 class NotConfigured(DomainError):
@@ -112,11 +113,12 @@ def _queue(code: str) -> Queue:
 def _require_queue(user: User, queue: Queue, *, write: bool) -> None:
     visible = permissions.visible_queue_ids(user)
     if visible is not None and queue.pk not in visible:
-        raise PermissionDenied(f"You have no access to queue {queue.code!r}.")
+        raise PermissionDenied(_("You have no access to queue '%(queue)s'.") % {"queue": queue.code})
     if write:
         writable = permissions.writable_queue_ids(user)
         if writable is not None and queue.pk not in writable:
-            raise PermissionDenied(f"You may read queue {queue.code!r} but not report to it.")
+            raise PermissionDenied(_("You may read queue '%(queue)s' but not report to it.")
+                                   % {"queue": queue.code})
 
 
 @router.get("/queues/{queue}/ewt", response=EwtOut, summary="Expected wait for a caller")
@@ -135,7 +137,8 @@ def expected_wait(
     if setting is None:
         found = _queue(queue)
         _require_queue(request.auth, found, write=False)
-        raise NotConfigured(f"Queue {found.code!r} has no staffing settings: add them in the admin.")
+        raise NotConfigured(_("Queue '%(queue)s' has no staffing settings: add them in the admin.")
+                            % {"queue": found.code})
     _require_queue(request.auth, setting.queue, write=False)
     return services.expected_wait(setting, position=position, channel=channel or "")
 
@@ -155,7 +158,8 @@ def answered_waits(request: HttpRequest, queue: str, payload: WaitsIn):
         if timezone.is_naive(at):
             at = timezone.make_aware(at)
         if at > now + FUTURE_TOLERANCE:
-            raise InvalidInput(f"waits.{i}.answered_at: {at.isoformat()} is in the future")
+            raise InvalidInput(_("waits.%(index)d.answered_at: %(at)s is in the future")
+                               % {"index": i, "at": at.isoformat()})
         rows.append(AnsweredWait(queue=found, channel=wait.channel or payload.channel or "",
                                  waited_seconds=wait.waited_seconds, answered_at=at))
     AnsweredWait.objects.bulk_create(rows)

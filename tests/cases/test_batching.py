@@ -1,12 +1,14 @@
 """Creating many cases at once: create_cases for a batch, and the web process's writer thread
 that registers concurrent API requests together (group commit)."""
 
+import queue
 import threading
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import translation
 
 from complaintdesk.accounts.models import Role
 from complaintdesk.cases import batching, defaults, services
@@ -66,6 +68,25 @@ def test_the_same_key_with_another_body_in_one_batch_is_a_conflict(queues, owner
     assert first[1] is True
     assert isinstance(second, DomainError) and "Idempotency-Key" in second.detail
     assert Case.objects.count() == 1
+
+
+def test_the_writer_words_each_refusal_in_the_language_of_the_request_that_sent_it():
+    writer = batching.CreationBatcher()
+    jobs = []
+    for language in ("ru", "en"):
+        with translation.override(language):  # as LocaleMiddleware leaves each request thread
+            jobs.append(batching._Job(_request(" ")))
+    waiting: queue.Queue = queue.Queue()
+    for job in [*jobs, None]:  # both in one batch; None stops the writer
+        waiting.put(job)
+    thread = threading.Thread(target=writer._write_forever, args=(waiting,))
+    thread.start()
+    thread.join(timeout=60)
+    russian, english = (job.outcome for job in jobs)
+    assert isinstance(russian, InvalidInput) and isinstance(english, InvalidInput)
+    assert russian.detail == "text: укажите текст обращения клиента"
+    assert english.detail == "text: the customer's words are required"
+    assert writer.batch_sizes == [1, 1]
 
 
 # The writer thread has its own connection, so these tests commit for real; only PostgreSQL

@@ -22,7 +22,7 @@ def test_illegal_transition_names_the_allowed_ones(make_case):
     case = make_case()
     with pytest.raises(DomainError) as info:
         services.transition(case=case, to="closed", actor=None)
-    assert "acknowledged, assessment" in str(info.value)
+    assert "Allowed from 'Received': Acknowledged, Assessment." in str(info.value)
     assert info.value.extra["allowed"] == ["acknowledged", "assessment"]
 
 
