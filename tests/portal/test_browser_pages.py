@@ -8,6 +8,22 @@ from tests.portal.browser import shot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def log_in(page, user, *, next_path: str) -> None:
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("pw-" + user.username)
+    page.get_by_role("button", name="Log in").click()
+
+
+def one_case_in_review(make_case) -> tuple[Case, Case]:
+    """(a claim whose kind awaits a person, a complaint already settled)."""
+    waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
+    settled = make_case(text="Оператор был груб и бросил трубку.")
+    Case.objects.filter(pk=waiting.pk).update(needs_review=True)
+    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    return waiting, settled
+
+
 def test_missing_consent_is_rejected_with_a_clear_message_and_keeps_the_text(new_page, queues):
     page = new_page()
     page.goto("/complain/")
@@ -40,10 +56,7 @@ def test_supervisor_sees_the_board_and_incidents(new_page, owner, make_case):
                          currency="RUB" if i else "")
         services.link_to_incident(case=case, incident=incident, actor=owner)
     page = new_page()
-    page.goto("/accounts/login/?next=/desk/board/")
-    page.get_by_label("Username").fill(owner.username)
-    page.get_by_label("Password").fill("pw-" + owner.username)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, owner, next_path="/desk/board/")
     page.locator("#board").wait_for()
     assert page.locator("#board tbody tr").count() >= 2
     shot(page, "09-desk-board")
@@ -56,15 +69,9 @@ def test_supervisor_sees_the_board_and_incidents(new_page, owner, make_case):
 def test_supervisor_filters_cases_in_review_and_confirms_the_kind_in_place(
     new_page, owner, make_case
 ):
-    waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
-    settled = make_case(text="Оператор был груб и бросил трубку.")
-    Case.objects.filter(pk=waiting.pk).update(needs_review=True)
-    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    waiting, settled = one_case_in_review(make_case)
     page = new_page()
-    page.goto("/accounts/login/?next=/desk/%3Ftab%3Dteam")
-    page.get_by_label("Username").fill(owner.username)
-    page.get_by_label("Password").fill("pw-" + owner.username)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, owner, next_path="/desk/%3Ftab%3Dteam")
     page.get_by_role("link", name=settled.reference).wait_for()
     page.get_by_label("Needs review").check()  # htmx reloads the table on change
     page.get_by_role("link", name=settled.reference).wait_for(state="detached")
@@ -79,15 +86,9 @@ def test_supervisor_filters_cases_in_review_and_confirms_the_kind_in_place(
 def test_supervisor_goes_from_the_board_to_the_review_tab_and_empties_it(
     new_page, owner, make_case
 ):
-    waiting = make_case(text="Списали 600 рублей за доставку, которой не было. Верните деньги.")
-    settled = make_case(text="Оператор был груб и бросил трубку.")
-    Case.objects.filter(pk=waiting.pk).update(needs_review=True)
-    Case.objects.filter(pk=settled.pk).update(needs_review=False)
+    waiting, settled = one_case_in_review(make_case)
     page = new_page()
-    page.goto("/accounts/login/?next=/desk/board/")
-    page.get_by_label("Username").fill(owner.username)
-    page.get_by_label("Password").fill("pw-" + owner.username)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, owner, next_path="/desk/board/")
     page.locator("#review-count").click()
     page.get_by_role("link", name=waiting.reference).wait_for()
     assert page.get_by_role("link", name=settled.reference).count() == 0
