@@ -392,8 +392,9 @@ def cache_dir() -> Path:
     return Path(base) / "model-cache"
 
 
-# Every retrained topic model adds an entry (a few MB); the least recently used beyond this
-# many are removed when a new one is written, so a deployment that retrains weekly stays small.
+# Each scikit-learn artefact loaded (the kind model of every release, topic models stored by
+# older versions) leaves a compiled copy of a few MB; the least recently used beyond this many
+# are removed when a new one is written, so years of upgrades do not fill the var folder.
 CACHE_KEEP = 16
 
 
