@@ -92,6 +92,8 @@ def test_the_review_tab_lists_open_cases_in_review_of_the_users_queues_and_count
     assert listed == [waiting.reference]
     assert response.context["counts"]["review"] == 1
     assert 'data-tab="review"' in response.content.decode()
+    assert 'name="review"' not in response.content.decode()  # the tab is the filter already
+    assert 'name="review"' in client.get("/desk/", {"tab": "team"}).content.decode()
     client.force_login(outsider)
     response = client.get("/desk/", {"tab": "review"})
     assert response.context["rows"] == [] and response.context["counts"]["review"] == 0
