@@ -114,9 +114,9 @@ def _authorize(actor: User | None, case: Case, capability: str) -> None:
 # names and codes stay as they are, since programs and the API's fields use them.
 
 
-def _one_of(field_name: str, values: Iterable[str]) -> InvalidInput:
-    return InvalidInput(_("%(field)s: one of %(values)s")
-                        % {"field": field_name, "values": ", ".join(v for v in values if v)})
+def _one_of(field_name: str, values: Iterable[str]) -> str:
+    return _("%(field)s: one of %(values)s") % {
+        "field": field_name, "values": ", ".join(v for v in values if v)}
 
 
 def _not_one_of(field_name: str, value: str, values: Iterable[str]) -> str:
@@ -133,9 +133,8 @@ def no_such_queue(code: str, field_name: str = "queue") -> InvalidInput:
                         % {"field": field_name, "code": code})
 
 
-def no_such_topic(code: str, field_name: str = "topic") -> InvalidInput:
-    return InvalidInput(_("%(field)s: there is no topic '%(code)s'")
-                        % {"field": field_name, "code": code})
+def no_such_topic(code: str) -> InvalidInput:
+    return InvalidInput(_("topic: there is no topic '%(code)s'") % {"code": code})
 
 
 def _status_label(status: str) -> str:
@@ -716,7 +715,7 @@ def transition(
         raise DomainError(
             _("A case reaches 'decided' by recording a decision (POST …/decision)."))
     if customer_accepted not in Accepted.values:
-        raise _one_of("customer_accepted", Accepted.values)
+        raise InvalidInput(_one_of("customer_accepted", Accepted.values))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "transition")
@@ -778,7 +777,7 @@ def decide(
 ) -> Case:
     """Record the decision (upheld / partly / rejected, amount paid back) and tell the customer."""
     if outcome not in Outcome.values:
-        raise _one_of("outcome", Outcome.values)
+        raise InvalidInput(_one_of("outcome", Outcome.values))
     if amount_paid is not None and amount_paid < 0:
         raise InvalidInput(_negative("amount_paid"))
     if outcome == Outcome.REJECTED and amount_paid:
@@ -858,7 +857,7 @@ def assign(*, case: Case, assignee: User | None, actor: User | None) -> Case:
 def set_priority(*, case: Case, priority: str, actor: User | None, reason: str = "") -> Case:
     """Change priority; an urgent policy may shorten the clock, so deadlines are recomputed."""
     if priority not in Priority.values:
-        raise _one_of("priority", Priority.values)
+        raise InvalidInput(_one_of("priority", Priority.values))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "move")
@@ -906,7 +905,7 @@ def reclassify(
     review and the timeline says who confirmed what (a label as good as a correction).
     """
     if kind is not None and kind not in Kind.values:
-        raise _one_of("kind", Kind.values)
+        raise InvalidInput(_one_of("kind", Kind.values))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "classify")
@@ -950,7 +949,7 @@ def add_message(
     if not body.strip():
         raise InvalidInput(_("body: the message is empty"))
     if direction not in Message.Direction.values:
-        raise _one_of("direction", Message.Direction.values)
+        raise InvalidInput(_one_of("direction", Message.Direction.values))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "note" if direction == Message.Direction.NOTE else "message")
@@ -990,7 +989,7 @@ def _status_before_waiting(case: Case) -> str:
 def flag_resonance(*, case: Case, source: str, actor: User | None) -> Case:
     """Mark a case as resonance (regulator, media…) and hand it to the special group."""
     if source not in ResonanceSource.values or not source:
-        raise _one_of("source", ResonanceSource.values)
+        raise InvalidInput(_one_of("source", ResonanceSource.values))
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "classify")

@@ -45,6 +45,8 @@ def board_data(user, now: datetime) -> dict:
     breaches_today = base.filter(
         resolve_by__gte=start_of_day, resolve_by__lt=now, clock_paused_since__isnull=True,
     ).filter(Q(decided_at__isnull=True) | Q(decided_at__gt=F("resolve_by"))).count()
+    flagged = open_cases.aggregate(resonance_count=Count("pk", filter=Q(resonance=True)),
+                                   review_count=Count("pk", filter=Q(needs_review=True)))
     return {
         "rows": [{"queue": q, "kind": k, "kind_label": kind_labels.get(k, k), **counts,
                   "total": sum(counts.values())} for (q, k), counts in rows.items()],
@@ -52,8 +54,7 @@ def board_data(user, now: datetime) -> dict:
         "breaches_today": breaches_today,
         "resonance": open_cases.filter(resonance=True).select_related("queue", "topic")
         .order_by("resolve_by")[:10],
-        "resonance_count": open_cases.filter(resonance=True).count(),
-        "review_count": open_cases.filter(needs_review=True).count(),
+        **flagged,
         "oldest": open_cases.exclude(status=S.DECIDED).select_related("queue", "topic")
         .order_by("received_at")[:10],
     }
