@@ -3,7 +3,7 @@
 import hmac
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
-from complaintdesk.cases import batching, services
+from complaintdesk.cases import batching, notifications, services
 from complaintdesk.cases.lifecycle import OPEN
 from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
 from complaintdesk.lib.errors import InvalidInput
@@ -350,18 +350,19 @@ def post_message(request: HttpRequest, reference: str, payload: MessageIn):
     case = _case_for(request, reference)
     message = services.add_message(case=case, body=payload.body, direction=payload.direction,
                                    actor=_user(request))
-    return Status(201, _message_out(message))
+    return Status(201, _message_out(message, case))
 
 
-def _message_out(m: Message) -> dict:
+def _message_out(m: Message, case: Case) -> dict:
     return {"id": m.pk, "direction": m.direction, "channel": m.channel,
-            "author": m.author_label, "body": m.body, "created_at": m.created_at}
+            "author": m.author_label, "body": notifications.for_staff(case, m.body),
+            "created_at": m.created_at}
 
 
 @router.get("/cases/{reference}/messages", response=list[MessageOut], summary="Messages")
 def get_messages(request: HttpRequest, reference: str):
     case = _case_for(request, reference)
-    return [_message_out(m) for m in case.messages.all()]
+    return [_message_out(m, case) for m in case.messages.all()]
 
 
 class AttachmentOut(Schema):
@@ -512,30 +513,46 @@ class IncidentOut(Schema):
     cases: list[str]
 
 
-def _incident_out(incident: Incident) -> dict:
+def _incident_out(incident: Incident, user: User,
+                  references: dict[int, list[str]] | None = None) -> dict:
+    """The incident with the references of only the linked cases `user` may see."""
+    if references is None:
+        references = _visible_references(user, [incident.pk])
     return {"id": incident.pk, "title": incident.title, "description": incident.description,
             "state": incident.state, "created_at": incident.created_at,
-            "cases": list(incident.cases.order_by("pk").values_list("reference", flat=True))}
+            "cases": references.get(incident.pk, [])}
+
+
+def _visible_references(user: User, incident_ids: list[int]) -> dict[int, list[str]]:
+    rows = (permissions.cases_visible_to(user, Case.objects.filter(incident_id__in=incident_ids))
+            .order_by("pk").values_list("incident_id", "reference"))
+    found: dict[int, list[str]] = {}
+    for incident_id, reference in rows:
+        found.setdefault(incident_id, []).append(reference)
+    return found
 
 
 @router.post("/incidents", response={201: IncidentOut}, tags=["incidents"])
 def post_incident(request: HttpRequest, payload: IncidentIn):
     incident = services.create_incident(title=payload.title, description=payload.description,
                                         actor=_user(request))
-    return Status(201, _incident_out(incident))
+    return Status(201, _incident_out(incident, _user(request)))
 
 
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
 def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | None = None):
+    user = _user(request)
     qs = Incident.objects.order_by("-created_at")
     if state:
         qs = qs.filter(state=state)
-    return [_incident_out(i) for i in qs[:200]]
+    incidents = list(qs[:200])
+    references = _visible_references(user, [i.pk for i in incidents])
+    return [_incident_out(i, user, references) for i in incidents]
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
 def get_incident(request: HttpRequest, incident_id: int):
-    return _incident_out(get_object_or_404(Incident, pk=incident_id))
+    return _incident_out(get_object_or_404(Incident, pk=incident_id), _user(request))
 
 
 class LinkIn(Strict):
@@ -559,18 +576,43 @@ def link_cases(request: HttpRequest, incident_id: int, payload: LinkIn):
                                                                   actor=user))
 
 
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
 class IncidentAnswerIn(Strict):
     body: str = Field(..., min_length=1, max_length=20_000)
     resolve: bool = False
     outcome: OutcomeName = "upheld"
+    amounts: dict[str, Money] = Field(
+        default_factory=dict, max_length=1000,
+        description="reference → amount paid back, when resolving; an upheld claim otherwise "
+                    "gets the amount it claimed, a partly upheld claim needs one")
 
 
-@router.post("/incidents/{incident_id}/answer", tags=["incidents"],
-             summary="Answer (and optionally resolve and close) every linked case")
+class IncidentCaseResult(Schema):
+    reference: str
+    result: Literal["answered", "decided", "already_decided"]
+    outcome: str | None
+    amount_paid: Decimal | None
+    currency: str | None
+
+
+class IncidentAnswerOut(Schema):
+    answered: list[str]
+    decided: list[str]
+    already_decided: list[str]
+    cases: list[IncidentCaseResult]
+
+
+@router.post("/incidents/{incident_id}/answer", response=IncidentAnswerOut, tags=["incidents"],
+             summary="Answer every open linked case, or resolve: decide each (all or nothing)")
 def answer_incident(request: HttpRequest, incident_id: int, payload: IncidentAnswerIn):
+    """Every open linked case must be one you may change, else 403 and nothing changes.
+    Resolving records the decision on each case; its customer then accepts or disputes it."""
     incident = get_object_or_404(Incident, pk=incident_id)
     return services.answer_incident(incident=incident, body=payload.body, actor=_user(request),
-                                    resolve=payload.resolve, outcome=payload.outcome)
+                                    resolve=payload.resolve, outcome=payload.outcome,
+                                    amounts=payload.amounts)
 
 
 # ---------------------------------------------------------------- public
@@ -623,7 +665,8 @@ def get_public_case(request: HttpRequest, reference: str, token: str = ""):
         "customer_accepted": case.customer_accepted,
         "external_options": case.external_options_given,
         "messages": [
-            {"direction": m.direction, "body": m.body, "created_at": m.created_at}
+            {"direction": m.direction, "body": notifications.for_customer(case, m.body),
+             "created_at": m.created_at}
             for m in case.messages.exclude(direction=Message.Direction.NOTE)
         ],
     }

@@ -9,8 +9,28 @@ def _lang(case) -> str:
     return case.language if case.language in {"ru", "en"} else settings.LANGUAGE_CODE
 
 
+# The tracking link carries the case's secret token: whoever holds it acts as the customer.
+# Stored texts (messages staff read, outbox rows) carry this placeholder instead; the link is
+# put in only for the customer: by the worker when it sends, and on the customer's own pages.
+TRACKING_LINK = "[[tracking-link]]"
+
+
 def tracking_url(case) -> str:
     return f"{settings.SITE_URL}/track/{case.reference}/?token={case.public_token}"
+
+
+def for_customer(case, text: str) -> str:
+    """A stored text as the customer of `case` gets it: with their tracking link."""
+    return text.replace(TRACKING_LINK, tracking_url(case))
+
+
+def for_staff(case, text: str) -> str:
+    """A stored text as staff read it: no tracking link, and no token in rows written before
+    the placeholder existed."""
+    text = text.replace(TRACKING_LINK, _("[the customer's tracking link]"))
+    if case.public_token:
+        text = text.replace(case.public_token, "***")
+    return text
 
 
 def acknowledgement(case) -> tuple[str, str]:
@@ -25,7 +45,7 @@ def acknowledgement(case) -> tuple[str, str]:
             "name": f", {case.customer.name}" if case.customer.name else "",
             "ref": case.reference,
             "due": due,
-            "url": tracking_url(case),
+            "url": TRACKING_LINK,
         }
     return subject, body
 
@@ -33,7 +53,7 @@ def acknowledgement(case) -> tuple[str, str]:
 def reply(case, body: str) -> tuple[str, str]:
     with translation.override(_lang(case)):
         subject = _("[%(ref)s] Reply to your request") % {"ref": case.reference}
-        footer = _("Follow your request: %(url)s") % {"url": tracking_url(case)}
+        footer = _("Follow your request: %(url)s") % {"url": TRACKING_LINK}
     return subject, f"{body}\n\n--\n{footer}"
 
 
@@ -55,7 +75,7 @@ def decision(case) -> tuple[str, str]:
         lines.append("")
         lines.append(
             _("Please tell us whether you accept this decision: %(url)s")
-            % {"url": tracking_url(case)}
+            % {"url": TRACKING_LINK}
         )
     return subject, "\n".join(lines)
 

@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
@@ -219,14 +219,44 @@ class CustomerKeys:
 
 
 _MATCH_ORDER = ("external_id", "email", "phone")
+# Who a case is registered for decides which existing customer record it may join:
+# SYSTEM (imports, inbound channels: a proven address) joins any; a user joins a record only
+# when they may already see every case of it, so matching never shows them another queue's
+# customer; NOBODY (the public form: typing an address proves nothing) joins none.
+SYSTEM = None
+NOBODY = "nobody"
+Joiner = User | str | None
 
 
-def match_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], list[Customer]]:
+def _may_join(joiner: Joiner, customer: Customer, cache: dict) -> bool:
+    if joiner is SYSTEM:
+        return True
+    if joiner == NOBODY or not isinstance(joiner, User):
+        return False
+    visible = permissions.visible_queue_ids(joiner)
+    if visible is None:
+        return True
+    key = (joiner.pk, customer.pk)
+    if key not in cache:
+        cache[key] = not Case.objects.filter(customer_id=customer.pk).exclude(
+            queue_id__in=visible).exists()
+    return cache[key]
+
+
+def _joiner_key(joiner: Joiner) -> object:
+    return joiner.pk if isinstance(joiner, User) else joiner
+
+
+def match_customers(wanted: list[CustomerKeys], *,
+                    joiners: list[Joiner] | None = None) -> tuple[list[Customer], list[Customer]]:
     """One customer per entry: the existing one an identifier matches (fields it lacks are
     filled in), else a new one shared by every later entry with the same identifier; and the
     new ones, with reserved ids but not yet inserted (the caller writes them with its rows).
-    One query per kind of identifier given."""
+    `joiners` (one per entry, default SYSTEM) limits which existing records an entry may join
+    (see SYSTEM above); an entry that may not join gets a record of only what it gave.
+    One query per kind of identifier given, plus one per user and customer to check."""
     wanted = [keys.normalised() for keys in wanted]
+    joiners = joiners if joiners is not None else [SYSTEM] * len(wanted)
     known: dict[str, dict[str, Customer]] = {name: {} for name in _MATCH_ORDER}
     for field_name in _MATCH_ORDER:
         values = {getattr(keys, field_name) for keys in wanted} - {""}
@@ -236,14 +266,25 @@ def match_customers(wanted: list[CustomerKeys]) -> tuple[list[Customer], list[Cu
                 known[field_name][getattr(customer, field_name)] = customer
     chosen: list[Customer] = []
     fresh: list[Customer] = []
+    # A record made in this batch is shared only by entries of the same joiner.
+    made_for: dict[int, object] = {}
     changed: dict[int, set[str]] = {}
-    for keys in wanted:
+    cache: dict = {}
+
+    def joinable(customer: Customer, joiner: Joiner) -> bool:
+        if id(customer) in made_for:
+            return joiner != NOBODY and made_for[id(customer)] == _joiner_key(joiner)
+        return _may_join(joiner, customer, cache)
+
+    for keys, joiner in zip(wanted, joiners, strict=True):
         found = next((known[f][getattr(keys, f)] for f in _MATCH_ORDER
-                      if getattr(keys, f) and getattr(keys, f) in known[f]), None)
+                      if getattr(keys, f) and getattr(keys, f) in known[f]
+                      and joinable(known[f][getattr(keys, f)], joiner)), None)
         if found is None:
             found = Customer(name=keys.name, email=keys.email, phone=keys.phone,
                              external_id=keys.external_id)
             fresh.append(found)
+            made_for[id(found)] = _joiner_key(joiner)
         else:
             for attr in ("name", *_MATCH_ORDER):
                 new = getattr(keys, attr)
@@ -417,6 +458,9 @@ class CaseRequest:
     notify: bool = True
     triage: object = None
     reply: str = ""
+    # The public form: whoever typed the contact need not own it, so the case joins no
+    # existing customer record and nothing stored is shown or sent back (see match_customers).
+    anonymous: bool = False
 
 
 CreateOutcome = tuple[Case, bool] | DomainError | PermissionDenied
@@ -429,11 +473,12 @@ def create_case(
     idempotency_key: str = "",
     notify: bool = True,
     triage=None,
+    anonymous: bool = False,
 ) -> tuple[Case, bool]:
     """Register a case in one transaction; returns (case, created). A replayed key returns the
     first case and created=False; the same key with a different body is a conflict."""
     outcome = create_cases([CaseRequest(data=data, actor=actor, idempotency_key=idempotency_key,
-                                        notify=notify, triage=triage)])[0]
+                                        notify=notify, triage=triage, anonymous=anonymous)])[0]
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -523,7 +568,8 @@ def _alone(item: "_Prepared") -> CreateOutcome:
     """One item of a refused batch on its own, with the triage it already has."""
     request = CaseRequest(data=item.request.data, actor=item.request.actor,
                           idempotency_key=item.request.idempotency_key,
-                          notify=item.request.notify, triage=item.triage, reply=item.request.reply)
+                          notify=item.request.notify, triage=item.triage, reply=item.request.reply,
+                          anonymous=item.request.anonymous)
     try:
         return create_cases([request])[0]
     except DatabaseError as exc:
@@ -639,7 +685,9 @@ def _write(ready: list["_Prepared"]) -> list[Case]:
     and idempotency keys, written together (COPY on PostgreSQL, lib/bulk.py); then the claims
     matrix on each new claim."""
     now = timezone.now()
-    customers, new_customers = match_customers([_customer_keys(i.data) for i in ready])
+    customers, new_customers = match_customers(
+        [_customer_keys(i.data) for i in ready],
+        joiners=[NOBODY if i.request.anonymous else i.request.actor for i in ready])
     cases = [_new_case_row(data=item.data, customer=customer, topic=item.topic, queue=item.queue,
                            triage=item.triage, now=now)
              for item, customer in zip(ready, customers, strict=True)]
@@ -1056,12 +1104,17 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> C
         raise InvalidInput(_("Pick two different customers to merge."))
     if actor is not None:
         permissions.require(actor, "assign")
-        hidden = permissions.cases_visible_to(actor, Case.objects.filter(customer=merge)).count()
-        if hidden != Case.objects.filter(customer=merge).count():
-            raise PermissionDenied(_("Some of this customer's cases are in queues you cannot see."))
     with transaction.atomic():
         keep = Customer.objects.select_for_update().get(pk=keep.pk)
         merge = Customer.objects.select_for_update().get(pk=merge.pk)
+        # Merging rewrites every case of both records and shows each side's data with the
+        # other's cases, so the actor must be allowed to change all of them. The refusal names
+        # neither customer nor any case.
+        writable = permissions.writable_queue_ids(actor) if actor is not None else None
+        if writable is not None and Case.objects.filter(
+                customer_id__in=(keep.pk, merge.pk)).exclude(queue_id__in=writable).exists():
+            raise PermissionDenied(_("You may merge customers only when every case of both is "
+                                     "in a queue you may change."))
         filled = []
         for attr in ("name", "email", "phone", "external_id", "segment", "customer_since"):
             if not getattr(keep, attr) and getattr(merge, attr):
@@ -1123,32 +1176,103 @@ def answer_incident(
     actor: User | None,
     resolve: bool = False,
     outcome: str = Outcome.UPHELD,
-) -> dict[str, list[str]]:
-    """One message to every open case of the incident; resolving also decides and closes them."""
+    amounts: dict[str, Decimal] | None = None,
+) -> dict:
+    """One message to every open case of the incident; resolving instead records the decision
+    on each (the customer then accepts or disputes it, as after any decision) and resolves the
+    incident. All or nothing: every open case is checked before any changes, and all change in
+    one transaction, so a refusal (403) or a bad amount (422) leaves everything as it was.
+
+    A claim keeps its own amount when upheld; `amounts` (reference → amount) overrides it and
+    is required for a claim decided 'partly'. Returns what happened to each case."""
     if actor is not None:
         permissions.require(actor, "incident")
-    result: dict[str, list[str]] = {"answered": [], "closed": [], "skipped": []}
-    for case in incident.cases.exclude(status=S.CLOSED).order_by("pk"):
-        if actor is not None and not permissions.can_see_case(actor, case):
-            result["skipped"].append(case.reference)
+    if outcome not in Outcome.values:
+        raise InvalidInput(_one_of("outcome", Outcome.values))
+    if not body.strip():
+        raise InvalidInput(_("body: the message is empty"))
+    amounts = dict(amounts or {})
+    capability = "decide" if resolve else "message"
+    with transaction.atomic():
+        # Serialises two answers to the same incident.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if resolve and incident.state != Incident.State.OPEN:
+            raise DomainError(_("This incident is already resolved."))
+        cases = list(incident.cases.exclude(status=S.CLOSED).select_related("queue")
+                     .order_by("pk"))
+        if actor is not None:
+            refused = sum(not _may(actor, case, capability) for case in cases)
+            if refused:
+                # A count, never references: some of these cases the actor may not even see.
+                raise PermissionDenied(ngettext(
+                    "%(n)d open case of this incident is in a queue you may not change; "
+                    "nothing was sent or changed.",
+                    "%(n)d open cases of this incident are in queues you may not change; "
+                    "nothing was sent or changed.", refused) % {"n": refused})
+        plan = _incident_plan(cases, resolve=resolve, outcome=outcome, amounts=amounts)
+        report = []
+        for case, step, amount in plan:
+            if step == "answered":
+                add_message(case=case, body=body, direction=Message.Direction.OUT, actor=actor)
+            elif step == "decided":
+                for status in _path_to_decision(S(case.status)):
+                    case = transition(case=case, to=status, actor=actor,
+                                      note=f"incident {incident.pk}")
+                case = decide(case=case, outcome=outcome, actor=actor, text=body,
+                              amount_paid=amount, data={"incident": incident.pk})
+            report.append({"reference": case.reference, "result": step,
+                           "outcome": outcome if step == "decided" else None,
+                           "amount_paid": amount, "currency": case.currency or None})
+        if resolve:
+            Incident.objects.filter(pk=incident.pk).update(
+                state=Incident.State.RESOLVED, resolved_at=timezone.now())
+    return {"answered": [r["reference"] for r in report if r["result"] == "answered"],
+            "decided": [r["reference"] for r in report if r["result"] == "decided"],
+            "already_decided": [r["reference"] for r in report
+                                if r["result"] == "already_decided"],
+            "cases": report}
+
+
+def _may(actor: User, case: Case, capability: str) -> bool:
+    try:
+        permissions.require_case(actor, case, capability)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _incident_plan(cases: list[Case], *, resolve: bool, outcome: str,
+                   amounts: dict[str, Decimal]) -> list[tuple[Case, str, Decimal | None]]:
+    """What answering does to each open case, checked before anything changes."""
+    by_reference = {case.reference: case for case in cases}
+    unknown = sorted(set(amounts) - set(by_reference))
+    if unknown:
+        raise InvalidInput(_("amounts: not an open case of this incident: %(refs)s")
+                           % {"refs": ", ".join(unknown)})
+    if not resolve:
+        if amounts:
+            raise InvalidInput(_("amounts: only when resolving the incident"))
+        return [(case, "answered", None) for case in cases]
+    plan: list[tuple[Case, str, Decimal | None]] = []
+    missing = []
+    for case in cases:
+        amount = amounts.get(case.reference)
+        if case.status == S.DECIDED:
+            # Decided earlier and waiting for the customer's answer: left as it is.
+            plan.append((case, "already_decided", None))
             continue
-        if not resolve:
-            add_message(case=case, body=body, direction=Message.Direction.OUT, actor=actor)
-            result["answered"].append(case.reference)
-            continue
-        for step in _path_to_decision(S(case.status)):
-            case = transition(case=case, to=step, actor=actor, note=f"incident {incident.pk}")
-        if case.status != S.DECIDED:
-            paid = Decimal("0") if outcome != Outcome.REJECTED and case.amount_claimed else None
-            case = decide(case=case, outcome=outcome, actor=actor, text=body, amount_paid=paid,
-                          data={"incident": incident.pk})
-        case = transition(case=case, to=S.CLOSED, actor=actor, note=f"incident {incident.pk}")
-        result["closed"].append(case.reference)
-    if resolve:
-        Incident.objects.filter(pk=incident.pk).update(
-            state=Incident.State.RESOLVED, resolved_at=timezone.now()
-        )
-    return result
+        if outcome == Outcome.REJECTED:
+            amount = None
+        elif amount is None and case.kind == Kind.CLAIM and case.amount_claimed:
+            if outcome == Outcome.UPHELD:
+                amount = case.amount_claimed  # upheld: the customer gets what they claimed
+            else:
+                missing.append(case.reference)
+        plan.append((case, "decided", amount))
+    if missing:
+        raise InvalidInput(_("amounts: say how much is paid back on each partly upheld claim: "
+                             "%(refs)s") % {"refs": ", ".join(missing)})
+    return plan
 
 
 def _path_to_decision(status: S) -> list[str]:

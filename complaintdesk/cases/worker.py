@@ -111,6 +111,9 @@ def deliver_outbox(*, worker_id: str, now: datetime, batch: int, report: PassRep
 
 def _deliver_one(*, pk: int, worker_id: str, now: datetime, report: PassReport) -> None:
     row = Outbox.objects.select_related("case", "case__customer").get(pk=pk)
+    if row.case_id is not None and row.purpose in _CUSTOMER_PURPOSES:
+        # The stored row holds a placeholder; only what leaves for the customer has the link.
+        row.body = notifications.for_customer(row.case, row.body)
     try:
         external_id = sender_for(row.channel).send(row=row, message_id=message_id_for(row))
     except DeliveryError as exc:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaintdesk.accounts import permissions
 from complaintdesk.cases import services
 from complaintdesk.cases.models import EventType
 from complaintdesk.claims.access import require_audit
@@ -20,6 +21,8 @@ def record_audit(*, payout: Payout, result: str, actor, note: str = "") -> Payou
         raise InvalidInput(_("result: 'founded' or 'unfounded'"))
     with transaction.atomic():
         payout = Payout.objects.select_for_update().select_related("case").get(pk=payout.pk)
+        # A verdict changes the case's record: only for those who may change its queue.
+        permissions.require_case(actor, payout.case, "decide")
         if not payout.audit_selected:
             raise DomainError(_("This payout was not sampled for audit."))
         if payout.audit_result:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaintdesk.accounts import permissions
 from complaintdesk.cases.models import Topic
 from complaintdesk.claims import access, metrics
 from complaintdesk.claims.history import claims_history
@@ -36,8 +37,12 @@ def overview(request):
     can_audit = access.can_audit(request.user)
     to_audit = []
     if can_audit:
-        to_audit = list(Payout.objects.filter(audit_selected=True, audit_result="")
-                        .select_related("case", "matrix__topic").order_by("created_at")[:50])
+        # Only payouts of cases in queues the auditor may change: the list names cases.
+        sample = Payout.objects.filter(audit_selected=True, audit_result="")
+        writable = permissions.writable_queue_ids(request.user)
+        if writable is not None:
+            sample = sample.filter(case__queue_id__in=writable)
+        to_audit = list(sample.select_related("case", "matrix__topic").order_by("created_at")[:50])
     topics = Topic.objects.filter(claim_matrices__isnull=False).distinct().order_by("code")
     return render(request, "claims/overview.html", {
         **metrics.all_metrics(days=days), "matrices": matrices, "to_audit": to_audit,

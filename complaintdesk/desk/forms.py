@@ -140,8 +140,10 @@ class IncidentForm(forms.Form):
 class IncidentAnswerForm(forms.Form):
     body = forms.CharField(label=_("Message to every linked customer"),
                            widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000)
-    resolve = forms.BooleanField(label=_("Resolve the incident: decide and close every case"),
-                                 required=False)
+    resolve = forms.BooleanField(
+        label=_("Resolve the incident: decide every open case (claims upheld with the amount "
+                "they claimed); each customer then accepts or disputes the decision"),
+        required=False)
     outcome = forms.ChoiceField(label=_("Decision when resolving"), choices=Outcome.choices,
                                 initial=Outcome.UPHELD)
 

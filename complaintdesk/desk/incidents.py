@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases import services
 from complaintdesk.cases.lifecycle import Status as S
-from complaintdesk.cases.models import Incident
+from complaintdesk.cases.models import Incident, Outcome
 from complaintdesk.desk import forms
 from complaintdesk.desk.common import form_errors
 from complaintdesk.lib.errors import DomainError
@@ -79,8 +80,30 @@ def incident_answer(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _(
-            "Answered: %(a)d, closed: %(c)d, skipped (no access): %(s)d."
-        ) % {"a": len(result["answered"]), "c": len(result["closed"]),
-             "s": len(result["skipped"])})
+        for line in _what_happened(result["cases"]):
+            messages.success(request, line)
+        if not result["cases"]:
+            messages.info(request, _("No open case is linked to this incident."))
     return redirect("desk:incident", pk=pk)
+
+
+def _what_happened(cases: list[dict]) -> list[str]:
+    """One line per case: what answering the incident did to it."""
+    outcomes = dict(Outcome.choices)
+    lines = []
+    for item in cases:
+        values = {"ref": item["reference"], "outcome": outcomes.get(item["outcome"], ""),
+                  "amount": formats.number_format(item["amount_paid"] or 0, 2),
+                  "currency": item["currency"] or ""}
+        if item["result"] == "answered":
+            lines.append(_("%(ref)s: the message is sent.") % values)
+        elif item["result"] == "already_decided":
+            lines.append(_("%(ref)s: already decided earlier and waiting for the customer's "
+                           "answer; left as it is.") % values)
+        elif item["amount_paid"]:
+            lines.append(_("%(ref)s: decided (%(outcome)s), %(amount)s %(currency)s to be paid "
+                           "back; the customer is asked to accept or dispute it.") % values)
+        else:
+            lines.append(_("%(ref)s: decided (%(outcome)s); the customer is asked to accept or "
+                           "dispute it.") % values)
+    return lines

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import Role, User
-from complaintdesk.cases import services
+from complaintdesk.cases import notifications, services
 from complaintdesk.cases.bulk import run_bulk
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.lifecycle import allowed_targets
@@ -131,7 +131,7 @@ def case_detail(request, reference: str):
         "badge": badge(case, now=now),
         "customer": customer_display(user, case.customer),
         "events": case.events.all(),
-        "messages_": case.messages.all(),
+        "messages_": _for_staff(case, case.messages.all()),
         "attachments": case.attachments.all(),
         "other_cases": other_cases,
         "can": can,
@@ -152,6 +152,14 @@ def case_detail(request, reference: str):
         "status_choices": Status.choices,
     }
     return render(request, "desk/case.html", context)
+
+
+def _for_staff(case: Case, items) -> list:
+    """Messages with the customer's tracking link left out (shown, never saved)."""
+    items = list(items)
+    for message in items:
+        message.body = notifications.for_staff(case, message.body)
+    return items
 
 
 @case_action

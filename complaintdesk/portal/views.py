@@ -9,10 +9,10 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from complaintdesk.cases import services
+from complaintdesk.cases import notifications, services
 from complaintdesk.cases.api import public_case
 from complaintdesk.cases.lifecycle import Status as S
-from complaintdesk.cases.models import Channel, Kind, Message, Remedy
+from complaintdesk.cases.models import Channel, Kind, Message, Outbox, Remedy
 from complaintdesk.lib.errors import DomainError
 from complaintdesk.lib.ratelimit import client_ip, hit
 from complaintdesk.portal.attachments import attach_uploads
@@ -63,7 +63,8 @@ def complain(request):
         try:
             with transaction.atomic():
                 case, created = services.create_case(
-                    data=new, actor=None, idempotency_key=f"web:{data['nonce']}")
+                    data=new, actor=None, idempotency_key=f"web:{data['nonce']}",
+                    anonymous=True)
                 if created and data["attachments"]:
                     attach_uploads(case, data["attachments"])
         except DomainError as exc:
@@ -76,10 +77,13 @@ def complain(request):
 
 def thanks(request, reference: str):
     case = public_case(reference, request.GET.get("token", ""))
+    # Where the acknowledgement actually went, i.e. what the submitter typed; never the stored
+    # customer record, which a later merge may fill with contacts the submitter never gave.
+    ack = case.outbox.filter(purpose=Outbox.Purpose.ACKNOWLEDGEMENT, channel="email").first()
     return render(request, "portal/thanks.html", {
         "case": case,
         "tracking_url": request.build_absolute_uri(tracking_path(case)),
-        "email": case.customer.email,
+        "email": ack.recipient if ack is not None else "",
     })
 
 
@@ -141,7 +145,8 @@ def track(request, reference: str):
         "stage_words": STAGE_WORDS[status],
         "steps": [{"label": label, "done": i < step, "current": i == step}
                   for i, (_s, label) in enumerate(STEPS)],
-        "public_messages": case.messages.exclude(direction=Message.Direction.NOTE),
+        "public_messages": _for_customer(case, case.messages.exclude(
+            direction=Message.Direction.NOTE)),
         "add_form": add_form,
         "accept_form": accept_form,
         "can_add": status != S.CLOSED,
@@ -149,6 +154,14 @@ def track(request, reference: str):
         "external_options": (case.external_options_given or services.default_external_options())
         if case.customer_accepted == "no" else "",
     })
+
+
+def _for_customer(case, items) -> list:
+    """The customer's messages with their own tracking link (shown, never saved)."""
+    items = list(items)
+    for message in items:
+        message.body = notifications.for_customer(case, message.body)
+    return items
 
 
 def how_to_complain(request):

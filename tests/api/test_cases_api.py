@@ -149,7 +149,7 @@ def test_incident_links_cases_and_answers_them_all(api_as, owner):
     assert linked.json()["done"] == refs and "CD-0" in linked.json()["failed"]
     answered = client.post(f"/incidents/{incident['id']}/answer",
                            {"body": "Fixed now", "resolve": True}).json()
-    assert sorted(answered["closed"]) == sorted(refs)
+    assert sorted(answered["decided"]) == sorted(refs)
 
 
 def test_openapi_schema_is_served(client, queues):

@@ -143,7 +143,7 @@ def test_internal_note_is_not_sent_to_the_customer(make_case, teammate):
     assert not Message.objects.get(case=case).visible_to_customer
 
 
-def test_answering_an_incident_resolves_and_closes_every_linked_case(make_case, owner):
+def test_answering_an_incident_resolves_and_decides_every_linked_case(make_case, owner):
     incident = services.create_incident(title="App outage 3 March", actor=owner)
     cases = [make_case(text=f"App down {i}") for i in range(3)]
     cases[1] = _to(cases[1], "assessment", "waiting_customer")
@@ -151,9 +151,10 @@ def test_answering_an_incident_resolves_and_closes_every_linked_case(make_case, 
         services.link_to_incident(case=case, incident=incident, actor=owner)
     result = services.answer_incident(incident=incident, body="Fixed, sorry.", actor=owner,
                                       resolve=True)
-    assert sorted(result["closed"]) == sorted(c.reference for c in cases)
+    assert sorted(result["decided"]) == sorted(c.reference for c in cases)
     for case in Case.objects.filter(incident=incident):
-        assert case.status == "closed" and case.decision_text == "Fixed, sorry."
+        # Decided, not closed: each customer still accepts or disputes (issue #22).
+        assert case.status == "decided" and case.decision_text == "Fixed, sorry."
         assert case.events.filter(type=EventType.DECISION).count() == 1
     incident.refresh_from_db()
     assert incident.state == "resolved"
