@@ -220,18 +220,22 @@ class CustomerKeys:
 
 _MATCH_ORDER = ("external_id", "email", "phone")
 # Who a case is registered for decides which existing customer record it may join:
-# SYSTEM (imports, inbound channels: a proven address) joins any; a user joins a record only
-# when they may already see every case of it, so matching never shows them another queue's
-# customer; NOBODY (the public form: typing an address proves nothing) joins none.
+# SYSTEM (imports, inbound channels) joins any. A user joins a record only when they may
+# already see every case of it, so matching never shows them another queue's customer.
+# NOBODY (the public form: typing an address proves nothing) joins a record only when all we
+# would send goes to the very contact typed, i.e. the record's e-mail is the one typed (or it
+# has none and the phone typed matched); otherwise the case gets a record of what was typed.
 SYSTEM = None
 NOBODY = "nobody"
 Joiner = User | str | None
 
 
-def _may_join(joiner: Joiner, customer: Customer, cache: dict) -> bool:
+def _may_join(joiner: Joiner, customer: Customer, cache: dict, keys: CustomerKeys) -> bool:
     if joiner is SYSTEM:
         return True
-    if joiner == NOBODY or not isinstance(joiner, User):
+    if joiner == NOBODY:
+        return normalise_email(customer.email) == keys.email
+    if not isinstance(joiner, User):
         return False
     visible = permissions.visible_queue_ids(joiner)
     if visible is None:
@@ -271,15 +275,15 @@ def match_customers(wanted: list[CustomerKeys], *,
     changed: dict[int, set[str]] = {}
     cache: dict = {}
 
-    def joinable(customer: Customer, joiner: Joiner) -> bool:
+    def joinable(customer: Customer, joiner: Joiner, keys: CustomerKeys) -> bool:
         if id(customer) in made_for:
             return joiner != NOBODY and made_for[id(customer)] == _joiner_key(joiner)
-        return _may_join(joiner, customer, cache)
+        return _may_join(joiner, customer, cache, keys)
 
     for keys, joiner in zip(wanted, joiners, strict=True):
         found = next((known[f][getattr(keys, f)] for f in _MATCH_ORDER
                       if getattr(keys, f) and getattr(keys, f) in known[f]
-                      and joinable(known[f][getattr(keys, f)], joiner)), None)
+                      and joinable(known[f][getattr(keys, f)], joiner, keys)), None)
         if found is None:
             found = Customer(name=keys.name, email=keys.email, phone=keys.phone,
                              external_id=keys.external_id)
@@ -458,8 +462,9 @@ class CaseRequest:
     notify: bool = True
     triage: object = None
     reply: str = ""
-    # The public form: whoever typed the contact need not own it, so the case joins no
-    # existing customer record and nothing stored is shown or sent back (see match_customers).
+    # The public form: whoever typed the contact need not own it, so the case joins an
+    # existing customer record only when nothing stored would be shown or sent elsewhere
+    # (see NOBODY above match_customers).
     anonymous: bool = False
 
 

@@ -73,14 +73,20 @@ def test_public_form_with_a_known_phone_reveals_nothing_and_acknowledges_only_wh
     assert (victim.name, victim.email) == ("Maria Secretova", "maria@victim.example")
 
 
-def test_public_form_with_an_email_shows_back_and_acknowledges_that_email(client, queues):
+def test_public_form_with_a_known_email_joins_that_customer_and_shows_back_only_the_email(
+        client, make_case):
+    # All we would send goes to the e-mail typed, so the history is kept; nothing else shows.
+    earlier = make_case(queue="claims", **VICTIM)
     client.post("/complain/", {
-        "name": "Ivan", "contact": "ivan@example.com", "text": "Late again.",
+        "name": "Maria", "contact": "Maria@Victim.example", "text": "Late again.",
         "remedy": "apology", "currency": "RUB", "consent": "on", "nonce": NONCE, "website": ""})
-    case = Case.objects.get()
+    case = Case.objects.exclude(pk=earlier.pk).get()
+    assert case.customer_id == earlier.customer_id
     page = client.get(f"/complain/thanks/{case.reference}/?token={case.public_token}")
-    assert "ivan@example.com" in page.content.decode()
-    assert Outbox.objects.get(case=case, purpose="ack").recipient == "ivan@example.com"
+    text = page.content.decode()
+    assert "maria@victim.example" in text
+    assert "Secretova" not in text and "555" not in text and "79165554433" not in text
+    assert Outbox.objects.get(case=case, purpose="ack").recipient == "maria@victim.example"
 
 
 # ---------------------------------------------------------------- 2. API creation
