@@ -583,7 +583,7 @@ class IncidentAnswerIn(Strict):
     body: str = Field(..., min_length=1, max_length=20_000)
     resolve: bool = False
     outcome: OutcomeName = "upheld"
-    amounts: dict[str, Money] = Field(
+    amounts: dict[Annotated[str, Field(max_length=40)], Money] = Field(
         default_factory=dict, max_length=1000,
         description="reference → amount paid back, when resolving; an upheld claim otherwise "
                     "gets the amount it claimed, a partly upheld claim needs one")

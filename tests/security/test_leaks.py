@@ -337,3 +337,21 @@ def test_a_partly_upheld_incident_answer_needs_each_claims_amount_and_changes_no
     assert done.status_code == 200, done.content
     claim.refresh_from_db()
     assert claim.decision == "partly" and claim.decision_amount == Decimal("300")
+
+
+def test_a_bad_amount_on_the_last_case_leaves_the_first_case_undecided(api_as, owner, make_case):
+    incident = services.create_incident(title="ATM outage", actor=owner)
+    first = make_case(queue="first-line", kind="complaint")
+    claim = make_case(queue="claims", kind="claim", amount_claimed=Decimal("600"),
+                      currency="RUB")
+    for case in (first, claim):
+        services.link_to_incident(case=case, incident=incident, actor=owner)
+    before = Outbox.objects.count()
+    response = api_as(owner).post(f"/incidents/{incident.pk}/answer", {
+        "body": "Sorry", "resolve": True, "amounts": {claim.reference: "999999"}})
+    assert response.status_code == 422
+    first.refresh_from_db()
+    assert first.status == "received" and not first.decision and not first.messages.exists()
+    assert Outbox.objects.count() == before
+    incident.refresh_from_db()
+    assert incident.state == "open"
