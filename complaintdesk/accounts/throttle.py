@@ -8,12 +8,24 @@ username alone) keeps an attacker from locking a colleague out of their own acco
 """
 
 from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+
+class WebLoginBackend(AxesStandaloneBackend):
+    """axes' check on every login that comes with a request — Django's LoginView and the admin
+    login always pass it. Without a request (the test client's login(), a script) there is no
+    address to throttle, so it leaves the decision to the next backend instead of failing."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def _address_failures(request: HttpRequest) -> int:

@@ -112,6 +112,11 @@ def test_a_right_password_still_logs_in(client, teammate):
     assert client.get("/desk/").status_code == 200
 
 
+def test_the_test_clients_login_still_works(client, teammate):
+    assert client.login(username="timur", password="pw-timur")
+    assert client.get("/desk/").status_code == 200
+
+
 # ---------------------------------------------------------------- the client-IP rule
 
 
