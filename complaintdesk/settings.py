@@ -258,6 +258,8 @@ AXES_LOCKOUT_CALLABLE = "complaintdesk.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 # Successful logins are in the session table already; one row per login is not needed.
 AXES_DISABLE_ACCESS_LOG = True
+# Failed attempts are kept for the admin with the form data; passwords are always masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
 
 COMPLAINTDESK = {

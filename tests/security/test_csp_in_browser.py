@@ -87,3 +87,15 @@ def test_desk_charts_and_api_docs_work_under_the_policy(new_page, owner, make_ca
     page.goto("/api/v1/docs")
     page.locator(".swagger-ui .info").wait_for()
     assert problems == [], problems
+
+
+def test_the_claims_simulation_report_draws_its_inlined_plotly_under_the_policy(
+    new_page, owner, decided_history
+):
+    page = new_page()
+    problems = watch(page)
+    log_in(page, owner, next_path="/desk/claims/")
+    page.locator("#claims-summary").wait_for()
+    page.goto("/desk/claims/simulate/?topic=cards-atm-cash")
+    page.locator("#claims-topic-0 .main-svg").first.wait_for()  # plotly.js inlined, nonce'd
+    assert problems == [], problems

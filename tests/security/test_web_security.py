@@ -60,6 +60,11 @@ def test_five_wrong_passwords_lock_the_account_from_that_address_even_for_the_ri
     assert "15 minutes" in locked.content.decode()
     again = right_password(client, teammate)
     assert again.status_code == 429 and "_auth_user_id" not in client.session
+    # What administrators see of the attempts never holds a typed password.
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.get()
+    assert "not-the-password" not in attempt.post_data and "pw-timur" not in attempt.post_data
 
 
 def test_the_lockout_message_is_in_russian_for_a_russian_browser(client, teammate):
