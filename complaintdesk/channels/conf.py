@@ -3,9 +3,13 @@
 Kept here (not in settings.py) so the channels app stays one folder; see docs/channels.md.
 """
 
+import logging
 import os
+from pathlib import Path
 
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 
 def get(name: str, default: str = "") -> str:
@@ -19,14 +23,24 @@ def telegram_api_base() -> str:
     return get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
 
 
+def read_secret_file(path: str) -> str:
+    """A secret kept in a file (e.g. a mounted Docker/Kubernetes secret); "" when unreadable,
+    which every caller treats as "not configured" (requests are refused), never as an empty
+    password that anyone could match."""
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        log.error("cannot read the secret file %s: %s", path, exc.strerror)
+        return ""
+
+
 def secret(name: str) -> str:
-    """A secret setting: NAME itself, else the contents of the file NAME_FILE (e.g. a mounted
-    Docker/Kubernetes secret), so no secret has to sit in the environment or the database."""
+    """A secret setting: NAME itself, else the contents of the file NAME_FILE, so no secret has
+    to sit in the environment or the database."""
     if value := get(name):
         return value
     if path := get(f"{name}_FILE"):
-        with open(path) as fh:
-            return fh.read().strip()
+        return read_secret_file(path)
     return ""
 
 

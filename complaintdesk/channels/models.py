@@ -1,25 +1,11 @@
 """What the channels remember: mailboxes, webhook sources, and which inbound item became what."""
 
-import logging
-from pathlib import Path
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Channel
-
-log = logging.getLogger(__name__)
-
-
-def read_secret_file(path: str) -> str:
-    """A secret kept in a file (e.g. a mounted Docker/Kubernetes secret); "" when unreadable,
-    which every caller treats as "not configured" rather than as an empty password."""
-    try:
-        return Path(path).read_text().strip()
-    except OSError as exc:
-        log.error("cannot read the secret file %s: %s", path, exc.strerror)
-        return ""
+from complaintdesk.channels.conf import read_secret_file
 
 
 class Mailbox(models.Model):

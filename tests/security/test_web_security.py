@@ -425,6 +425,16 @@ def test_secrets_can_live_in_files(tmp_path, mailbox, settings):
     assert conf.telegram_webhook_secret() == "tg-File-7"
 
 
+def test_an_unreadable_secret_file_refuses_the_telegram_webhook_not_500(client, settings,
+                                                                        tmp_path, queues):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_WEBHOOK_SECRET_FILE = str(tmp_path / "missing")
+    response = client.post("/channels/telegram/webhook/", data="{}",
+                           content_type="application/json",
+                           HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="")
+    assert response.status_code == 401
+
+
 def test_a_webhook_source_without_a_readable_secret_refuses_every_signature(tmp_path):
     source = WebhookSource(slug="f", name="F", secret="", secret_file=str(tmp_path / "missing"))
     body = b"{}"
