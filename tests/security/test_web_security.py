@@ -301,18 +301,17 @@ def forbidden_records(caplog) -> list[logging.LogRecord]:
 
 
 def test_a_refused_desk_page_logs_one_line_with_method_path_user_and_reason(
-    client, outsider, make_case, caplog
+    client, teammate, caplog
 ):
-    case = make_case()
-    client.force_login(outsider)
+    client.force_login(teammate)
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert client.get(f"/desk/cases/{case.reference}/").status_code == 403
+        assert client.get("/desk/claims/").status_code == 403
     [record] = forbidden_records(caplog)
     assert record.exc_info is None and record.exc_text is None
     message = record.getMessage()
     assert "\n" not in message
-    assert f"GET /desk/cases/{case.reference}/" in message and "user=oscar" in message
-    assert "no access to this case's queue" in message
+    assert "GET /desk/claims/" in message and "user=timur" in message
+    assert "The claims page is for supervisors, analysts and administrators." in message
 
 
 def test_a_refused_api_call_logs_one_line_with_the_reason(api_as, analyst, make_case, caplog):
