@@ -2,9 +2,11 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("COMPLAINTDESK_VAR_DIR", BASE_DIR.parent / "var")).resolve()
@@ -36,6 +38,13 @@ DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Served over HTTPS: cookies become Secure, HSTS is sent and plain HTTP is redirected.
+HTTPS = SITE_URL.startswith("https://")
+# How many reverse proxies of ours stand in front of the app. 0: the client is REMOTE_ADDR;
+# N: the client is the N-th address from the right of X-Forwarded-For (each proxy appends the
+# address it saw; everything left of that was written by the client and is not trusted).
+# One rule for rate limits, login throttling and the audit log (lib/ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the Swagger UI from our static files (no CDN, CSP-compatible)
+    "axes",
+    "csp",
     "complaintdesk.accounts",
     "complaintdesk.sla",
     "complaintdesk.cases",
@@ -61,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "complaintdesk.urls"
@@ -112,6 +127,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite ignores covering-index INCLUDE columns; PostgreSQL uses them (cases.Case indexes).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out client is refused before its password is even checked.
+    "complaintdesk.accounts.throttle.WebLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -188,10 +208,60 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaints@complaintd
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 31_536_000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# Preloading is a commitment the operator makes with the browser vendors (hstspreload.org),
+# so it is opt-in and its deploy warning (W021) is silenced below.
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = _env_bool("SSL_REDIRECT", HTTPS)
+# Load balancers probe the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+if TRUSTED_PROXY_COUNT > 0:
+    # Our proxy terminates TLS and says so; without a trusted proxy the header is ignored.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
+# Content-Security-Policy (django-csp). Every script is a file under /static/ or carries the
+# per-request nonce; no inline event handlers. Styles allow inline attributes because
+# plotly.js, the Swagger UI and our templates position elements with style="…"; style
+# injection cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for the cool-off; LOGIN_FAILURES_PER_IP failures from one address,
+# whatever the usernames, lock the address (accounts/throttle.py). A success does not reset
+# the counters, so guessing between one's own logins gains nothing.
+AXES_HANDLER = "complaintdesk.accounts.throttle.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_CLIENT_IP_CALLABLE = "complaintdesk.lib.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "complaintdesk.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are in the session table already; one row per login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+# Failed attempts are kept for the admin with the form data; passwords are always masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
 
 COMPLAINTDESK = {
     # Share of a resolution clock after which the assignee is warned.
@@ -210,7 +280,12 @@ COMPLAINTDESK = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_forbidden": {"()": "complaintdesk.lib.weblog.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 403 is one line (method, path, user, reason), not a traceback.
+        "django.request": {"filters": ["one_line_forbidden"]},
+    },
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from complaintdesk.accounts.models import ApiToken, AuditEntry, QueueMembership, User
+from complaintdesk.accounts.models import ApiToken, AuditEntry, QueueMembership, ReadAccess, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,6 +32,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "actor_label", "action")
     list_filter = ("action",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReadAccess)
+class ReadAccessAdmin(admin.ModelAdmin):
+    """Who viewed whose personal data: administrators read it, nobody edits it."""
+
+    list_display = ("at", "user_label", "channel", "kind", "object_ref", "customer_id", "what", "ip")
+    list_filter = ("channel", "kind", "what")
+    search_fields = ("user_label", "object_ref", "=customer_id", "=ip")
+    date_hierarchy = "at"
+    show_full_result_count = False  # no COUNT(*) over a table that grows with every view
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_org_admin
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False

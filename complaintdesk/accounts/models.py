@@ -130,3 +130,54 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are append-only")
+
+
+class ReadAccess(models.Model):
+    """Who opened which case or customer profile, when, through which channel and from where.
+
+    Written once per view of one record (desk case page, attachment download, API case,
+    timeline, messages, customer profile); list pages are not recorded row by row. Append-only.
+    """
+
+    class Channel(models.TextChoices):
+        DESK = "desk", _("Desk")
+        API = "api", _("API")
+
+    class Kind(models.TextChoices):
+        CASE = "case", _("Case")
+        CUSTOMER = "customer", _("Customer profile")
+        ATTACHMENT = "attachment", _("Attachment")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    user_label = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # The case reference, customer id or attachment id, as the person asked for it.
+    object_ref = models.CharField(max_length=64)
+    # Whose personal data it was, so "who looked at this customer" is one indexed filter.
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    what = models.CharField(max_length=40, blank=True,
+                            help_text=_("Which view: page, timeline, messages, file…"))
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("read access")
+        verbose_name_plural = _("read accesses")
+        indexes = [
+            models.Index(fields=["customer_id", "at"], name="read_access_customer"),
+            models.Index(fields=["user", "at"], name="read_access_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.kind} {self.object_ref}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Read-access entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Read-access entries are append-only")

@@ -84,6 +84,7 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
+    request.forbidden_reason = str(exc)  # for the one-line 403 log (lib/weblog.py)
     return problem(request, status=403, title="Forbidden",
                    detail=str(exc) or "You may not do this.")
 

@@ -15,7 +15,8 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from complaintdesk.accounts import permissions
-from complaintdesk.accounts.models import User
+from complaintdesk.accounts.models import ReadAccess, User
+from complaintdesk.accounts.read_audit import record_read
 from complaintdesk.cases import batching, notifications, services
 from complaintdesk.cases.lifecycle import OPEN
 from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
@@ -188,6 +189,14 @@ def _case_for(request: HttpRequest, reference: str, capability: str = "view") ->
 _CASE_RELATED = ("queue", "customer", "topic", "assignee")
 
 
+def _audited(request: HttpRequest, case: Case, what: str) -> Case:
+    """Record in the read audit that this user read this case through the API."""
+    record_read(request=request, user=_user(request), channel=ReadAccess.Channel.API,
+                kind=ReadAccess.Kind.CASE, object_ref=case.reference,
+                customer_id=case.customer_id, what=what)
+    return case
+
+
 @router.post("/cases", response={200: CaseOut, 201: CaseOut}, summary="Register a case")
 def create_case(request: HttpRequest, payload: CaseIn):
     """Idempotent with an `Idempotency-Key` header: a retry returns the first case (200)."""
@@ -272,7 +281,7 @@ def overdue_q(now: datetime) -> Q:
 
 @router.get("/cases/{reference}", response=CaseOut, summary="One case")
 def get_case(request: HttpRequest, reference: str):
-    return case_out(_case_for(request, reference), _user(request))
+    return case_out(_audited(request, _case_for(request, reference), "case"), _user(request))
 
 
 class EventOut(Schema):
@@ -286,7 +295,7 @@ class EventOut(Schema):
 
 @router.get("/cases/{reference}/timeline", response=list[EventOut], summary="The case timeline")
 def timeline(request: HttpRequest, reference: str):
-    case = _case_for(request, reference)
+    case = _audited(request, _case_for(request, reference), "timeline")
     return [
         {"at": e.at, "type": e.type, "actor": e.actor_label, "before": e.before,
          "after": e.after, "data": e.data}
@@ -361,7 +370,7 @@ def _message_out(m: Message, case: Case) -> dict:
 
 @router.get("/cases/{reference}/messages", response=list[MessageOut], summary="Messages")
 def get_messages(request: HttpRequest, reference: str):
-    case = _case_for(request, reference)
+    case = _audited(request, _case_for(request, reference), "messages")
     return [_message_out(m, case) for m in case.messages.all()]
 
 
@@ -492,6 +501,9 @@ def get_customer(request: HttpRequest, customer_id: int):
     )
     if not cases:
         raise Http404("No such customer among the cases you can see.")
+    record_read(request=request, user=user, channel=ReadAccess.Channel.API,
+                kind=ReadAccess.Kind.CUSTOMER, object_ref=str(customer_id),
+                customer_id=customer_id, what="profile")
     out = [case_out(c, user) for c in cases]
     return {"customer": out[0]["customer"], "cases": out}
 

@@ -80,7 +80,7 @@ class EmailSender:
             connection = get_connection(
                 "django.core.mail.backends.smtp.EmailBackend", host=mailbox.smtp_host,
                 port=mailbox.smtp_port, username=mailbox.smtp_user or None,
-                password=mailbox.smtp_password or None,
+                password=mailbox.smtp_login_password() or None,
                 use_tls=mailbox.smtp_starttls and not mailbox.smtp_ssl,
                 use_ssl=mailbox.smtp_ssl, fail_silently=False,
             )

@@ -1,12 +1,11 @@
 """What the channels remember: mailboxes, webhook sources, and which inbound item became what."""
 
-from pathlib import Path
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Channel
+from complaintdesk.channels.conf import read_secret_file
 
 
 class Mailbox(models.Model):
@@ -30,6 +29,9 @@ class Mailbox(models.Model):
     smtp_port = models.PositiveIntegerField(default=587)
     smtp_user = models.CharField(max_length=200, blank=True)
     smtp_password = models.CharField(max_length=200, blank=True)
+    smtp_password_file = models.CharField(max_length=500, blank=True,
+                                          help_text=_("Read the SMTP password from this file "
+                                                      "instead."))
     smtp_starttls = models.BooleanField(default=True)
     smtp_ssl = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
@@ -44,8 +46,13 @@ class Mailbox(models.Model):
 
     def imap_password(self) -> str:
         if self.password_file:
-            return Path(self.password_file).read_text().strip()
+            return read_secret_file(self.password_file)
         return self.password
+
+    def smtp_login_password(self) -> str:
+        if self.smtp_password_file:
+            return read_secret_file(self.smtp_password_file)
+        return self.smtp_password
 
 
 class WebhookSource(models.Model):
@@ -53,7 +60,10 @@ class WebhookSource(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
-    secret = models.CharField(max_length=200, help_text=_("Shared HMAC-SHA256 secret."))
+    secret = models.CharField(max_length=200, blank=True,
+                              help_text=_("Shared HMAC-SHA256 secret."))
+    secret_file = models.CharField(max_length=500, blank=True,
+                                   help_text=_("Read the shared secret from this file instead."))
     callback_url = models.URLField(blank=True, help_text=_("Where replies are POSTed."))
     case_channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CHAT)
     queue = models.ForeignKey("cases.Queue", null=True, blank=True, on_delete=models.SET_NULL,
@@ -62,6 +72,11 @@ class WebhookSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def signing_secret(self) -> str:
+        if self.secret_file:
+            return read_secret_file(self.secret_file)
+        return self.secret
 
 
 class InboundRecord(models.Model):

@@ -48,7 +48,11 @@ def verify(source: WebhookSource, *, timestamp: str, signature: str, body: bytes
     if abs((now or time.time()) - ts) > TOLERANCE_SECONDS:
         raise BadSignature("X-Webhook-Timestamp is more than 300 seconds off; "
                            "a replayed or delayed request is refused")
-    expected = sign(source.secret, timestamp, body)
+    secret = source.signing_secret()
+    if not secret:
+        # Never verify against an empty key: anyone could sign with it.
+        raise BadSignature("this webhook source has no secret configured")
+    expected = sign(secret, timestamp, body)
     if not signature or not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise BadSignature("X-Webhook-Signature does not match the body")
 
@@ -143,7 +147,7 @@ class WebhookSender:
             "Content-Type": "application/json",
             "Idempotency-Key": message_id,
             "X-Webhook-Timestamp": timestamp,
-            "X-Webhook-Signature": sign(source.secret, timestamp, body),
+            "X-Webhook-Signature": sign(source.signing_secret(), timestamp, body),
         })
         if not 200 <= resp.status < 300:
             raise DeliveryError(f"callback {source.callback_url} answered {resp.status}: "

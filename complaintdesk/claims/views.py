@@ -13,6 +13,7 @@ from complaintdesk.claims import access, metrics
 from complaintdesk.claims.history import claims_history
 from complaintdesk.claims.models import DecisionMatrix, Payout
 from complaintdesk.claims.services import record_audit
+from complaintdesk.lib.charts import with_nonce
 from complaintdesk.lib.errors import DomainError
 
 
@@ -71,7 +72,8 @@ def simulate(request):
         messages.error(request, str(error))
         return redirect("claims:overview")
     title = f"Claims in the database{f' ({topic})' if topic else ''}: pay or investigate?"
-    return HttpResponse(render_html(result, title=title))
+    # The report inlines plotly.js; the nonce lets exactly its scripts run under the CSP.
+    return HttpResponse(with_nonce(render_html(result, title=title), request.csp_nonce))
 
 
 @login_required

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaintdesk.accounts import permissions
-from complaintdesk.accounts.models import Role, User
+from complaintdesk.accounts.models import ReadAccess, Role, User
+from complaintdesk.accounts.read_audit import record_read
 from complaintdesk.cases import notifications, services
 from complaintdesk.cases.bulk import run_bulk
 from complaintdesk.cases.lifecycle import Status as S
@@ -115,6 +116,9 @@ def bulk(request):
 def case_detail(request, reference: str):
     user = request.user
     case = case_for(user, reference)
+    record_read(request=request, user=user, channel=ReadAccess.Channel.DESK,
+                kind=ReadAccess.Kind.CASE, object_ref=case.reference,
+                customer_id=case.customer_id, what="page")
     now = timezone.now()
     status = S(case.status)
     targets = allowed_targets(status)
@@ -268,6 +272,9 @@ def attachment(request, pk: int):
     """Files are served only to people who may see the case."""
     item = get_object_or_404(Attachment.objects.select_related("case"), pk=pk)
     permissions.require_case(request.user, item.case, "view")
+    record_read(request=request, user=request.user, channel=ReadAccess.Channel.DESK,
+                kind=ReadAccess.Kind.ATTACHMENT, object_ref=str(item.pk),
+                customer_id=item.case.customer_id, what="file")
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:

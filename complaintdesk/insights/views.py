@@ -29,6 +29,7 @@ from complaintdesk.insights.models import (
     ThemeRun,
 )
 from complaintdesk.lib.errors import DomainError
+from complaintdesk.lib.ratelimit import rate_limited
 
 
 def insights_view(view):
@@ -78,7 +79,8 @@ def dashboard(request):
         for name in names:
             table = reports.build(name, request.user, f)
             rows = list(table.rows)
-            panels.append({"table": table, "rows": rows, "chart": charts.figure_html(table, rows)})
+            chart = charts.figure_html(table, rows, nonce=request.csp_nonce)
+            panels.append({"table": table, "rows": rows, "chart": chart})
         sections.append({"title": title, "panels": panels})
     from complaintdesk.insights import rollup
 
@@ -383,6 +385,8 @@ def base_list(request):
 # ---------------------------------------------------------------- public survey page
 
 
+# Public and unauthenticated: limit guessing tokens and flooding answers.
+@rate_limited(scope="survey", per_minute=30, template="portal/too_many.html")
 def survey(request, token: str):
     """The customer's page: a click in the e-mail records the score; a comment form follows."""
     inv = SurveyInvitation.objects.select_related("case").filter(token=token).first()

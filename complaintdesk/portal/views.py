@@ -14,7 +14,7 @@ from complaintdesk.cases.api import public_case
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import Channel, Kind, Message, Outbox, Remedy
 from complaintdesk.lib.errors import DomainError
-from complaintdesk.lib.ratelimit import client_ip, hit
+from complaintdesk.lib.ratelimit import client_ip, hit, rate_limited
 from complaintdesk.portal.attachments import attach_uploads
 from complaintdesk.portal.forms import AcceptanceForm, AddInfoForm, ComplaintForm, new_nonce
 from complaintdesk.sla.models import Policy
@@ -75,6 +75,8 @@ def complain(request):
     return render(request, "portal/complain.html", {"form": form}, status=400)
 
 
+# The token in the link is a secret: limit how fast anyone can try references and tokens.
+@rate_limited(scope="portal-thanks", per_minute=30, template="portal/too_many.html")
 def thanks(request, reference: str):
     case = public_case(reference, request.GET.get("token", ""))
     # Where the acknowledgement actually went, i.e. what the submitter typed; never the stored

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases.models import Channel, Queue
+from complaintdesk.lib.charts import figure_div
 from complaintdesk.staffing import services
 from complaintdesk.staffing.models import QueueModel
 
@@ -62,8 +63,7 @@ def _figure_html(fig: go.Figure, div_id: str) -> str:
     fig.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=340,
                       legend={"orientation": "h", "y": -0.2}, template="plotly_white")
     # plotly.js itself is served from /static/vendor/plotly.min.js: no CDN.
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return figure_div(fig, div_id=div_id, config={"displaylogo": False, "responsive": True})
 
 
 def forecast_chart(result: services.PlanResult) -> str:

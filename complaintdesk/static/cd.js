@@ -1,0 +1,35 @@
+/* Behaviour the templates once had inline (onchange=, oninput=, plotly's <script>):
+   the Content-Security-Policy allows scripts only from /static/. Delegated on the document,
+   so content swapped in by htmx works without re-binding. */
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: submit its form on change.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.submit();
+  });
+
+  // <input data-output="ID">: show the value in <output id="ID"> while it moves.
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    var id = el.getAttribute && el.getAttribute("data-output");
+    if (!id) return;
+    var out = document.getElementById(id);
+    if (out) out.value = el.value;
+  });
+
+  // <div data-figure="{data, layout, config}">: a plotly chart (lib/charts.py).
+  function drawCharts(root) {
+    if (!window.Plotly || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-figure]").forEach(function (el) {
+      if (el.getAttribute("data-drawn")) return;
+      var spec = JSON.parse(el.getAttribute("data-figure"));
+      el.setAttribute("data-drawn", "1");
+      window.Plotly.newPlot(el, spec.data || [], spec.layout || {}, spec.config || {});
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
+})();
