@@ -527,6 +527,7 @@ def post_incident(request: HttpRequest, payload: IncidentIn):
 
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
 def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | None = None):
+    permissions.require_incident_reader(_user(request))
     qs = Incident.objects.order_by("-created_at")
     if state:
         qs = qs.filter(state=state)
@@ -535,6 +536,7 @@ def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | No
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
 def get_incident(request: HttpRequest, incident_id: int):
+    permissions.require_incident_reader(_user(request))
     return _incident_out(get_object_or_404(Incident, pk=incident_id))
 
 
