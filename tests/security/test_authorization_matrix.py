@@ -156,6 +156,8 @@ ROWS: list[Row] = [
         body=lambda w, u: {"text": "Card blocked again.",
                            "customer": {"name": "Someone Else", "email": CANARY["email"]}}),
     Row("GET", "/api/v1/cases", "view", "global"),
+    Row("GET", "/api/v1/cases", "view", "global", tag="customer",
+        query=lambda w, u: {"customer": w.customer_pk, "q": CANARY_WORDS}),
     Row("GET", "/api/v1/cases/{reference}", "view", "case"),
     Row("GET", "/api/v1/cases/{reference}/timeline", "view", "case"),
     Row("POST", "/api/v1/cases/{reference}/transitions", "transition", "case",
@@ -271,6 +273,8 @@ ROWS: list[Row] = [
         body=lambda w, u: {"title": "Spike incident"}),
     Row("GET", "/desk/insights/watchlist/", "move|export", "global"),
     Row("GET", "/desk/insights/themes/", "move|export", "global"),
+    Row("POST", "/desk/insights/themes/", "move|export", "global",
+        body=lambda w, u: {"start": "2026-02-01", "end": "2026-03-03"}),
     Row("GET", "/desk/insights/themes/{pk}/", "move|export", "global"),
     Row("GET", "/desk/insights/rootcauses/", "move|export", "global"),
     Row("GET", "/desk/insights/rootcauses/new/", "move|export", "global"),
@@ -490,7 +494,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     travel = time_machine.travel(TUESDAY_10AM, tick=False)
     travel.start()
     overrides = override_settings(
-        MEDIA_ROOT=media, LANGUAGE_CODE="en",
+        MEDIA_ROOT=media, LANGUAGE_CODE="en", SITE_URL="http://testserver",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
     overrides.enable()
@@ -504,7 +508,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             outer.__exit__(None, None, None)
             raise
     try:
-        yield built, media
+        yield built
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
@@ -514,11 +518,19 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         travel.stop()
 
 
+@pytest.fixture(autouse=True)
+def _english_and_fast():
+    """Replaces the conftest's: the world's module-wide settings already say English, locmem
+    mail and cache, and keep the world's files; a temporary directory per cell would only
+    cost time over 1,300 cells."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
-def w(world, db, settings):
-    built, media = world
-    settings.MEDIA_ROOT = media  # the conftest gives each test its own; the world's file is here
-    return built
+def w(world, db):
+    return world
 
 
 # ---------------------------------------------------------------- running a cell
