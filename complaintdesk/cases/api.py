@@ -157,7 +157,9 @@ def case_out(case: Case, user: User, *, now: datetime | None = None) -> dict:
             "name": customer.name if show else permissions.mask_text(customer.name),
             "email": customer.email if show else permissions.mask_email(customer.email),
             "phone": customer.phone if show else permissions.mask_phone(customer.phone),
-            "external_id": customer.external_id,
+            # The bank's own customer number identifies the person as surely as a phone does.
+            "external_id": customer.external_id if show else permissions.mask_text(
+                customer.external_id),
         },
         "decision": {
             "outcome": case.decision, "amount_paid": case.decision_amount,

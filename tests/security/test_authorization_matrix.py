@@ -477,7 +477,8 @@ def _build() -> World:
     w.rootcause_pk, w.action_pk, w.task_pk, w.schedule_pk = root.pk, action.pk, task.pk, schedule.pk
     digits = "".join(c for c in customer.phone if c.isdigit())
     w.personal = {"name": customer.name, "email": customer.email, "phone": customer.phone,
-                  "phone digits": digits, "tracking token": case.public_token,
+                  "phone digits": digits, "external id": customer.external_id,
+                  "tracking token": case.public_token,
                   "tracking token (claim)": claim.public_token,
                   "tracking token (fresh)": fresh.public_token}
     w.secrets = {**w.personal, "surname": "Quillfeather", "external id": customer.external_id,
