@@ -520,10 +520,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _english_and_fast():
+def _english_and_fast(world):
     """Replaces the conftest's: the world's module-wide settings already say English, locmem
     mail and cache, and keep the world's files; a temporary directory per cell would only
-    cost time over 1,300 cells."""
+    cost time over 1,300 cells. It needs the world, whose settings make the cache in memory."""
     from django.core.cache import cache
 
     cache.clear()
@@ -666,7 +666,7 @@ def _template(route: str) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
-def test_every_endpoint_has_a_row():
+def test_every_endpoint_has_a_row(db):
     """A new page or API operation must get a row here (or a reason in NOT_STAFF)."""
     pages = {_template(r) for r in _walk(get_resolver().url_patterns)}
     covered = {row.path for row in ROWS} | set(NOT_STAFF)
@@ -695,7 +695,7 @@ def test_every_endpoint_has_a_row():
     assert not strays, f"routes under the API that are not API operations: {strays}"
 
 
-def test_matrix_size(request):
+def test_matrix_size(request, db):
     """The numbers for the closing note: every cell is one test of test_cell."""
     allowed = sum(expected_allowed(ROW_BY_KEY[k], role, rel) for k, role, rel in CELLS)
     summary = (f"authorisation matrix: {len(ROWS)} rows x {len(PRINCIPALS)} principals = "
