@@ -61,6 +61,9 @@ from complaintdesk.staffing.models import QueueStaffing
 from tests.conftest import TUESDAY_10AM
 from tests.security.conftest import SUMMARY
 
+# Every cell builds the middleware stack; its "no static directory" warning says nothing here.
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
 QUEUE_A, QUEUE_B = "first-line", "second-line"
 RELATIONS = ("member", "readonly", "nonmember")
 ROLES = tuple(Role.values)
