@@ -541,7 +541,8 @@ def w(world, db):
 
 
 PARAMS: dict[str, Callable[[World, Row], object]] = {
-    "reference": lambda w, r: w.ref,
+    # Evidence is stated about the claim (auto-approved, its payout sampled for audit).
+    "reference": lambda w, r: w.claim_ref if r.path.endswith("/evidence") else w.ref,
     "customer_id": lambda w, r: w.customer_pk,
     "incident_id": lambda w, r: w.incident_pk,
     "name": lambda w, r: "cases" if r.tag == "cases" else "volumes",
