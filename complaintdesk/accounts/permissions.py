@@ -60,6 +60,13 @@ def require(user: User, capability: str) -> None:
         })
 
 
+def require_incident_reader(user: User) -> None:
+    """Incidents (desk and API alike): whoever may link cases or run incidents; analysts and
+    operators may not."""
+    if not (can(user, "incident") or can(user, "link")):
+        raise PermissionDenied(gettext("Incidents are for specialists and supervisors."))
+
+
 def sees_all_queues(user: User) -> bool:
     return user.is_superuser or user.role in (Role.ADMIN, Role.ANALYST)
 

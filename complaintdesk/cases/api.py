@@ -158,7 +158,9 @@ def case_out(case: Case, user: User, *, now: datetime | None = None) -> dict:
             "name": customer.name if show else permissions.mask_text(customer.name),
             "email": customer.email if show else permissions.mask_email(customer.email),
             "phone": customer.phone if show else permissions.mask_phone(customer.phone),
-            "external_id": customer.external_id,
+            # The bank's own customer number identifies the person as surely as a phone does.
+            "external_id": customer.external_id if show else permissions.mask_text(
+                customer.external_id),
         },
         "decision": {
             "outcome": case.decision, "amount_paid": case.decision_amount,
@@ -554,6 +556,7 @@ def post_incident(request: HttpRequest, payload: IncidentIn):
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
 def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | None = None):
     user = _user(request)
+    permissions.require_incident_reader(user)
     qs = Incident.objects.order_by("-created_at")
     if state:
         qs = qs.filter(state=state)
@@ -564,7 +567,9 @@ def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | No
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
 def get_incident(request: HttpRequest, incident_id: int):
-    return _incident_out(get_object_or_404(Incident, pk=incident_id), _user(request))
+    user = _user(request)
+    permissions.require_incident_reader(user)
+    return _incident_out(get_object_or_404(Incident, pk=incident_id), user)
 
 
 class LinkIn(Strict):

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
@@ -18,16 +17,10 @@ from complaintdesk.desk.common import form_errors
 from complaintdesk.lib.errors import DomainError
 
 
-def _require_incident_reader(user) -> None:
-    # Whoever may link cases or run incidents may see them; analysts and operators may not.
-    if not (permissions.can(user, "incident") or permissions.can(user, "link")):
-        raise PermissionDenied(_("Incidents are for specialists and supervisors."))
-
-
 @login_required
 def incident_list(request):
     user = request.user
-    _require_incident_reader(user)
+    permissions.require_incident_reader(user)
     incidents = Incident.objects.annotate(
         n_cases=Count("cases"), n_open=Count("cases", filter=~Q(cases__status=S.CLOSED)),
     ).order_by("state", "-created_at")
@@ -52,7 +45,7 @@ def incident_list(request):
 @login_required
 def incident_detail(request, pk: int):
     user = request.user
-    _require_incident_reader(user)
+    permissions.require_incident_reader(user)
     incident = get_object_or_404(Incident, pk=pk)
     cases = permissions.cases_visible_to(user, incident.cases.all()).select_related(
         "queue", "topic", "assignee").order_by("status", "received_at")

@@ -333,15 +333,26 @@ def action_edit(request, pk: int):
 
 @insights_view
 def recovery_list(request):
+    user = request.user
+    # A task shows the customer's case and survey comment: only for people who see its queue.
+    visible = RecoveryTask.objects.all()
+    queue_ids = permissions.visible_queue_ids(user)
+    if queue_ids is not None:
+        visible = visible.filter(case__queue_id__in=queue_ids)
     if request.method == "POST":
-        task = get_object_or_404(RecoveryTask, pk=request.POST.get("task"))
-        if not (task.owner_id == request.user.pk or permissions.can(request.user, "assign")):
-            raise PermissionDenied(_("Only the owner or a supervisor closes a recovery task."))
+        pk = request.POST.get("task", "")
+        if not pk.isdigit():
+            raise Http404("No such recovery task.")
+        task = get_object_or_404(visible.select_related("case"), pk=int(pk))
+        if task.owner_id != user.pk:
+            if not permissions.can(user, "assign"):
+                raise PermissionDenied(_("Only the owner or a supervisor closes a recovery task."))
+            permissions.require_case(user, task.case, "assign")
         task.state, task.done_at = RecoveryTask.State.DONE, timezone.now()
         task.note = request.POST.get("note", "")[:4000]
         task.save(update_fields=["state", "done_at", "note"])
         return redirect("insights:recovery")
-    tasks = RecoveryTask.objects.select_related("case", "owner", "survey")[:300]
+    tasks = visible.select_related("case", "owner", "survey")[:300]
     return render(request, "insights/recovery.html", {"tasks": tasks})
 
 

@@ -112,6 +112,27 @@ def test_the_supervisor_closes_the_recovery_call(mk, owner, client, login):
     assert task.state == "done" and task.note == "Called, apologised"
 
 
+def test_a_recovery_call_of_another_queue_is_neither_listed_nor_closable(mk, owner, client,
+                                                                         login, queues):
+    from tests.conftest import make_user
+
+    closed(mk)
+    inv = jobs.send_due_surveys(NOW)[0]
+    client.get(f"/survey/{inv.token}/?csat=1")
+    task = RecoveryTask.objects.get()
+    stranger = make_user("stan", "supervisor", queues["second-line"])
+    page = login(stranger).get("/desk/insights/recovery/").content.decode()
+    assert inv.case.reference not in page
+    response = login(stranger).post("/desk/insights/recovery/", {"task": task.pk})
+    assert response.status_code == 404
+    task.refresh_from_db()
+    assert task.state == "open"
+
+
+def test_closing_a_recovery_call_with_a_malformed_task_id_is_404(owner, login):
+    assert login(owner).post("/desk/insights/recovery/", {"task": "1 OR 1"}).status_code == 404
+
+
 def test_survey_results_feed_the_satisfaction_dashboard(mk, owner, client, login):
     closed(mk, topic="delivery-late")
     inv = jobs.send_due_surveys(NOW)[0]

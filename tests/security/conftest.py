@@ -1,5 +1,8 @@
 """Fixtures shared with other test folders: the portal's browser fixtures (Debian's Chromium
-against live_server) and the claims tests' decided history (for the simulation report)."""
+against live_server) and the claims tests' decided history (for the simulation report); and the
+authorisation matrix's size printed at the end of the run (for the closing note)."""
+
+import pytest
 
 from tests.claims.test_claims_page import decided_history  # noqa: F401
 from tests.portal.conftest import (  # noqa: F401  (pytest finds fixtures by name here)
@@ -8,3 +11,11 @@ from tests.portal.conftest import (  # noqa: F401  (pytest finds fixtures by nam
     chromium,
     new_page,
 )
+
+SUMMARY = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    summary = config.stash.get(SUMMARY, None)
+    if summary:
+        terminalreporter.write_sep("-", summary)
