@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Remedy
+from complaintdesk.lib.forms import AmountField
 
 REMEDIES = [
     (Remedy.APOLOGY, _("An apology or an explanation")),
@@ -48,8 +49,8 @@ class ComplaintForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 7}))
     remedy = forms.ChoiceField(label=_("What would you like us to do?"), choices=REMEDIES,
                                widget=forms.RadioSelect, initial=Remedy.APOLOGY)
-    amount = forms.DecimalField(label=_("Amount"), required=False, min_value=0,
-                                max_digits=14, decimal_places=2, localize=True)
+    amount = AmountField(label=_("Amount"), required=False, min_value=0,
+                         max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="RUB")
     remedy_text = forms.CharField(label=_("Anything else about what you expect"),
                                   required=False, max_length=2000,
