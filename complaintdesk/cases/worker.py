@@ -132,7 +132,7 @@ def _deliver_one(*, pk: int, worker_id: str, now: datetime, report: PassReport) 
                         external_id=external_id, outbox_id=row.pk)
         if row.purpose == Outbox.Purpose.ACKNOWLEDGEMENT and row.case.status == S.RECEIVED:
             services.transition(case=row.case, to=S.ACKNOWLEDGED, actor=None,
-                                note="acknowledgement sent")
+                                note="acknowledgement sent", acknowledged_via=row.channel)
 
 
 _CUSTOMER_PURPOSES = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY, Outbox.Purpose.DECISION,
