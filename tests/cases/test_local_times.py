@@ -82,3 +82,21 @@ def test_a_manual_escalation_alert_keeps_the_persons_reason(make_case, owner, fr
     alert = Outbox.objects.get(case=case, purpose=Outbox.Purpose.ESCALATION)
     assert alert.subject == f"[{case.reference}] Эскалировано: клиент угрожает судом"
     assert "(МСК)" in alert.body
+
+
+def test_the_case_export_gives_times_in_the_cases_zone_and_names_it(make_case, admin_user, frozen):
+    import csv
+    import io
+
+    ural = Calendar.objects.create(code="ru-ekb", name="Екатеринбург", timezone="Asia/Yekaterinburg")
+    Queue.objects.filter(code="first-line").update(calendar=ural)
+    case = _due_late(make_case())
+    Case.objects.filter(pk=case.pk).update(policy=None)
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/desk/insights/export/cases.csv?start=2026-03-01&end=2026-03-31")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["time zone"] == "Asia/Yekaterinburg"
+    assert row["received"].startswith("2026-03-03 12:00")  # 10:00 in Moscow
+    assert row["answer due"].startswith("2026-12-18 02:08")
