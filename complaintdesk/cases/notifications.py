@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from complaintdesk.cases.times import case_time
 
 
-def _lang(case) -> str:
+def customer_language(case) -> str:
     return case.language if case.language in {"ru", "en"} else settings.LANGUAGE_CODE
 
 
@@ -16,7 +16,7 @@ def tracking_url(case) -> str:
 
 
 def acknowledgement(case) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] We have received your request") % {"ref": case.reference}
         due = case_time(case, case.resolve_by)
         body = _(
@@ -33,14 +33,14 @@ def acknowledgement(case) -> tuple[str, str]:
 
 
 def reply(case, body: str) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] Reply to your request") % {"ref": case.reference}
         footer = _("Follow your request: %(url)s") % {"url": tracking_url(case)}
     return subject, f"{body}\n\n--\n{footer}"
 
 
 def decision(case) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] Decision on your request") % {"ref": case.reference}
         lines = [
             _("Decision: %(outcome)s") % {"outcome": case.get_decision_display()},
