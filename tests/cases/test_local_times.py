@@ -8,7 +8,17 @@ from django.test import Client
 from complaintdesk.cases import notifications
 from complaintdesk.cases.models import Case, Outbox, Queue
 from complaintdesk.cases.worker import run_pass
+from complaintdesk.lib import configcache
 from complaintdesk.sla.models import Calendar
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_configuration():
+    """These tests change calendars, queues and policies inside a transaction that is rolled
+    back; the per-process configuration cache must not carry them into the next test."""
+    yield
+    configcache.clear()
+
 
 # 21:08 UTC on 17 December is 0:08 on 18 December in Moscow: another day.
 LATE_EVENING_UTC = datetime(2026, 12, 17, 21, 8, tzinfo=UTC)

@@ -6,10 +6,19 @@ import re
 import pytest
 
 from complaintdesk.accounts.models import User
+from complaintdesk.lib import configcache
 from complaintdesk.sla.models import Calendar, Policy
 
 WEEK = {"mon": [["08:00", "17:00"]], "tue": [["08:00", "17:00"]], "wed": [["08:00", "17:00"]],
         "thu": [["08:00", "17:00"]], "fri": [["08:00", "16:00"]], "sat": [], "sun": []}
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_configuration():
+    """These tests change calendars, queues and policies inside a transaction that is rolled
+    back; the per-process configuration cache must not carry them into the next test."""
+    yield
+    configcache.clear()
 
 
 @pytest.fixture
