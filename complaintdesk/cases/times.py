@@ -36,8 +36,28 @@ def _zones() -> dict[str, dict[int, str]]:
     }
 
 
+def _loaded_zone(case) -> tuple[bool, str | None]:
+    """(found, zone name) from relations the query already joined (desk pages select_related
+    them), so a page never queries for the zone."""
+    from complaintdesk.cases.models import Case, Queue
+    from complaintdesk.sla.models import Policy
+
+    if not (isinstance(case, Case) and Case.policy.is_cached(case)):
+        return False, None
+    if case.policy is not None:
+        if Policy.calendar.is_cached(case.policy):
+            return True, case.policy.calendar.timezone
+        return False, None
+    if Case.queue.is_cached(case) and Queue.calendar.is_cached(case.queue):
+        return True, case.queue.calendar.timezone if case.queue.calendar else None
+    return False, None
+
+
 def case_zone(case) -> ZoneInfo:
     """The zone of the calendar that runs the case's clock (sla.services._calendar_for)."""
+    found, name = _loaded_zone(case)
+    if found:
+        return _zone(name)
     zones = configcache.cached("calendar-zones", _zones)
     name = zones["policy"].get(case.policy_id) or zones["queue"].get(case.queue_id)
     return _zone(name)
