@@ -52,6 +52,9 @@ def test_the_acknowledgement_and_the_case_page_name_the_same_moment(make_case, o
     client.force_login(owner)
     page = client.get(f"/desk/cases/{case.reference}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "18 декабря 2026 г. 0:08 (МСК)" in page and "18 декабря 2026 г. 0:08 (МСК)" in body
+    # Received, answer due and each timeline entry carry the zone too.
+    timeline = page[page.index('id="timeline"'):]
+    assert "03.03.2026 10:00 (МСК)" in timeline
 
 
 def test_a_queue_on_another_calendar_shows_its_own_zone_with_the_offset(make_case, frozen):
