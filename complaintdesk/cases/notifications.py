@@ -4,8 +4,10 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from complaintdesk.cases.times import case_time
 
-def _lang(case) -> str:
+
+def customer_language(case) -> str:
     return case.language if case.language in {"ru", "en"} else settings.LANGUAGE_CODE
 
 
@@ -34,9 +36,9 @@ def for_staff(case, text: str) -> str:
 
 
 def acknowledgement(case) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] We have received your request") % {"ref": case.reference}
-        due = formats.date_format(case.resolve_by, "DATETIME_FORMAT") if case.resolve_by else "—"
+        due = case_time(case, case.resolve_by)
         body = _(
             "Hello%(name)s,\n\nwe have registered your request under the number %(ref)s.\n"
             "We will answer by %(due)s.\nYou can follow it here: %(url)s\n\n"
@@ -51,14 +53,14 @@ def acknowledgement(case) -> tuple[str, str]:
 
 
 def reply(case, body: str) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] Reply to your request") % {"ref": case.reference}
         footer = _("Follow your request: %(url)s") % {"url": TRACKING_LINK}
     return subject, f"{body}\n\n--\n{footer}"
 
 
 def decision(case) -> tuple[str, str]:
-    with translation.override(_lang(case)):
+    with translation.override(customer_language(case)):
         subject = _("[%(ref)s] Decision on your request") % {"ref": case.reference}
         lines = [
             _("Decision: %(outcome)s") % {"outcome": case.get_decision_display()},
@@ -80,10 +82,25 @@ def decision(case) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def staff_alert(case, *, headline: str) -> tuple[str, str]:
-    subject = f"[{case.reference}] {headline}"
-    body = (
-        f"{headline}\n\nCase {case.reference} ({case.get_kind_display()}, {case.queue.name})\n"
-        f"Due: {case.resolve_by:%Y-%m-%d %H:%M %Z}\n{settings.SITE_URL}/desk/cases/{case.reference}/"
-    )
+def staff_language(user) -> str:
+    """A staff member's language: their own if the account has one, else the site's."""
+    lang = getattr(user, "language", "") if user is not None else ""
+    return lang if lang in {"ru", "en"} else settings.LANGUAGE_CODE
+
+
+def staff_alert(case, *, headline: str, recipient=None, reason: str = "") -> tuple[str, str]:
+    """An alert to a staff member in their language. `headline` is a msgid (gettext_noop),
+    translated here for the recipient; `reason` is a person's own words, shown as typed."""
+    with translation.override(staff_language(recipient)):
+        headline = _(headline)
+        if reason:
+            headline = _("%(headline)s: %(reason)s") % {"headline": headline, "reason": reason}
+        subject = f"[{case.reference}] {headline}"
+        body = _(
+            "%(headline)s\n\nCase %(ref)s (%(kind)s, %(queue)s)\nDue: %(due)s\n%(url)s"
+        ) % {
+            "headline": headline, "ref": case.reference, "kind": case.get_kind_display(),
+            "queue": case.queue.name, "due": case_time(case, case.resolve_by),
+            "url": f"{settings.SITE_URL}/desk/cases/{case.reference}/",
+        }
     return subject, body

@@ -757,8 +757,10 @@ def transition(
     note: str = "",
     customer_accepted: str = Accepted.UNKNOWN,
     external_options: str = "",
+    acknowledged_via: str = "",
 ) -> Case:
-    """Move a case along its lifecycle; closing records whether the customer accepted."""
+    """Move a case along its lifecycle; closing records whether the customer accepted;
+    `acknowledged_via` names how the customer got the acknowledgement (a channel, web_page)."""
     try:
         target = S(to)
     except ValueError:
@@ -799,8 +801,11 @@ def transition(
             setattr(case, name, value)
         apply_deadlines(case, now=now)
         case.save()
+        after = {"status": target.value}
+        if target == S.ACKNOWLEDGED and acknowledged_via:
+            after["acknowledged_via"] = acknowledged_via
         record(case, EventType.TRANSITIONED, actor=actor, before={"status": current.value},
-               after={"status": target.value}, note=note or None,
+               after=after, note=note or None,
                customer_accepted=customer_accepted if target == S.CLOSED else None)
         if target == S.CLOSED:
             record(case, EventType.ACCEPTANCE, actor=actor, after={
@@ -808,6 +813,18 @@ def transition(
                 "external_options_given": external_options or None,
             })
     return case
+
+
+# How a customer was acknowledged when no message carried it: the portal's receipt page.
+WEB_PAGE = "web_page"
+
+
+def acknowledge_on_screen(*, case: Case) -> Case:
+    """The portal showed the customer the reference and the tracking link: that receipt is the
+    acknowledgement, whether or not an e-mail or SMS can follow (no SMS gateway, no e-mail)."""
+    if case.status != S.RECEIVED or case.acknowledged_at is not None:
+        return case
+    return transition(case=case, to=S.ACKNOWLEDGED, actor=None, acknowledged_via=WEB_PAGE)
 
 
 def default_external_options() -> str:
@@ -1067,7 +1084,8 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
         }, reason=reason)
         target = (to_queue or case.queue).supervisor
         if target is not None and target.email:
-            subject, body = notifications.staff_alert(case, headline=f"Escalated: {reason}")
+            subject, body = notifications.staff_alert(
+                case, headline=gettext_noop("Escalated"), recipient=target, reason=reason)
             enqueue(case=case, purpose=Outbox.Purpose.ESCALATION, recipient=target.email,
                     subject=subject, body=body,
                     dedupe_key=f"manual-escalation:{case.pk}:{timezone.now().isoformat()}")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from complaintdesk.cases import notifications, services
 from complaintdesk.cases.lifecycle import Status as S
@@ -134,7 +135,7 @@ def _deliver_one(*, pk: int, worker_id: str, now: datetime, report: PassReport) 
                         external_id=external_id, outbox_id=row.pk)
         if row.purpose == Outbox.Purpose.ACKNOWLEDGEMENT and row.case.status == S.RECEIVED:
             services.transition(case=row.case, to=S.ACKNOWLEDGED, actor=None,
-                                note="acknowledgement sent")
+                                note="acknowledgement sent", acknowledged_via=row.channel)
 
 
 _CUSTOMER_PURPOSES = {Outbox.Purpose.ACKNOWLEDGEMENT, Outbox.Purpose.REPLY, Outbox.Purpose.DECISION,
@@ -215,7 +216,7 @@ def _announce(*, case: Case, step: str) -> None:
             "resolve_by": case.resolve_by,
             "notified": recipient.get_username() if recipient else None,
         })
-        headline = "Deadline approaching"
+        headline = gettext_noop("Deadline approaching")
     else:
         level = {"ack_overdue": 1, "breach": 1, "second_escalation": 2}[step]
         if case.resonance and special is not None:
@@ -228,10 +229,12 @@ def _announce(*, case: Case, step: str) -> None:
             "level": level, "reason": step,
             "notified": recipient.get_username() if recipient else None,
         })
-        headline = {"ack_overdue": "Not acknowledged in time", "breach": "Deadline breached",
-                    "second_escalation": "Deadline breached: second escalation"}[step]
+        headline = {"ack_overdue": gettext_noop("Not acknowledged in time"),
+                    "breach": gettext_noop("Deadline breached"),
+                    "second_escalation": gettext_noop("Deadline breached: second escalation"),
+                    }[step]
     if recipient is not None and recipient.email:
-        subject, body = notifications.staff_alert(case, headline=headline)
+        subject, body = notifications.staff_alert(case, headline=headline, recipient=recipient)
         purpose = Outbox.Purpose.SLA_WARNING if step == "warning" else Outbox.Purpose.ESCALATION
         services.enqueue(case=case, purpose=purpose, recipient=recipient.email, subject=subject,
                          body=body, dedupe_key=f"sla:{case.pk}:{step}:{case.resolve_by}")

@@ -306,7 +306,8 @@ def _alert_cap_reached(case: Case, matrix_row: DecisionMatrix) -> None:
     month = f"{month_start(timezone.now()):%Y-%m}"
     if supervisor is None or not supervisor.email:
         return
-    subject, body = notifications.cap_reached(matrix_row, month=month, case=case)
+    subject, body = notifications.cap_reached(matrix_row, month=month, case=case,
+                                               recipient=supervisor)
     services.enqueue(case=case, purpose=Outbox.Purpose.ESCALATION, recipient=supervisor.email,
                      subject=subject, body=body,
                      dedupe_key=f"claims-cap:{matrix_row.topic_id}:{month}")

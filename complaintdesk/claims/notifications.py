@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 
 def auto_approved_text(amount: Decimal, currency: str) -> str:
@@ -14,14 +15,20 @@ def auto_approved_text(amount: Decimal, currency: str) -> str:
             f"Your claim was approved automatically; {value} {currency} will be paid back.")
 
 
-def cap_reached(matrix, *, month: str, case) -> tuple[str, str]:
-    topic = matrix.topic.code
-    subject = f"Claims: automatic approvals paused for {topic} ({month})"
-    body = (
-        f"The monthly cap of the decision matrix for '{topic}' (v{matrix.version}, "
-        f"{matrix.monthly_cap} {matrix.currency}) is reached for {month}.\n"
-        f"Claims that the matrix would approve now go to investigation by people.\n"
-        f"First claim held back: {case.reference}\n"
-        f"{settings.SITE_URL}/desk/claims/"
-    )
+def cap_reached(matrix, *, month: str, case, recipient=None) -> tuple[str, str]:
+    """The staff alert, in the recipient's language (cases.notifications.staff_language)."""
+    from complaintdesk.cases.notifications import staff_language
+
+    with translation.override(staff_language(recipient)):
+        values = {
+            "topic": matrix.topic.code, "month": month, "version": matrix.version,
+            "cap": formats.number_format(matrix.monthly_cap, 2), "currency": matrix.currency,
+            "ref": case.reference, "url": f"{settings.SITE_URL}/desk/claims/",
+        }
+        subject = _("Claims: automatic approvals paused for %(topic)s (%(month)s)") % values
+        body = _(
+            "The monthly cap of the decision matrix for “%(topic)s” (v%(version)s, %(cap)s "
+            "%(currency)s) is reached for %(month)s.\nClaims that the matrix would approve now "
+            "go to investigation by people.\nFirst claim held back: %(ref)s\n%(url)s"
+        ) % values
     return subject, body

@@ -15,6 +15,7 @@ from complaintdesk.cases.models import (
     Status,
     Topic,
 )
+from complaintdesk.lib.forms import AmountField
 
 
 def _blank(choices):
@@ -86,8 +87,8 @@ class LinkForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Decision"), choices=Outcome.choices)
-    amount_paid = forms.DecimalField(label=_("Amount paid back"), required=False, min_value=0,
-                                     max_digits=14, decimal_places=2, localize=True)
+    amount_paid = AmountField(label=_("Amount paid back"), required=False, min_value=0,
+                              max_digits=14, decimal_places=2)
     text = forms.CharField(label=_("Explanation to the customer"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
 

@@ -13,6 +13,7 @@ from complaintdesk.accounts import permissions
 from complaintdesk.cases import services
 from complaintdesk.cases.models import Channel, Kind, Remedy, Topic
 from complaintdesk.lib.errors import DomainError
+from complaintdesk.lib.forms import AmountField
 
 
 class NewCaseForm(forms.Form):
@@ -31,8 +32,8 @@ class NewCaseForm(forms.Form):
     topic = forms.ChoiceField(label=gettext_lazy("Topic"), required=False)
     remedy_sought = forms.ChoiceField(label=gettext_lazy("What the customer wants"),
                                       choices=Remedy.choices, required=False)
-    amount_claimed = forms.DecimalField(label=gettext_lazy("Amount claimed"), required=False,
-                                        min_value=0, max_digits=14, decimal_places=2)
+    amount_claimed = AmountField(label=gettext_lazy("Amount claimed"), required=False,
+                                 min_value=0, max_digits=14, decimal_places=2)
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, required=False,
                                initial="RUB")
     call_id = forms.CharField(label=gettext_lazy("Call id"), max_length=100, required=False)

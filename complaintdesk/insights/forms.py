@@ -10,6 +10,7 @@ from complaintdesk.insights.models import (
     ReportSchedule,
     RootCause,
 )
+from complaintdesk.lib.forms import IsoDateInput, IsoDateTimeInput
 
 
 class LinesField(forms.CharField):
@@ -52,7 +53,7 @@ def _staff():
 
 
 class ActionForm(forms.ModelForm):
-    deadline = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(required=False, widget=IsoDateInput())
 
     class Meta:
         model = CorrectiveAction
@@ -71,20 +72,19 @@ class ScheduleForm(forms.ModelForm):
         model = ReportSchedule
         fields = ["name", "dashboard", "recipients", "frequency", "next_run_at", "active"]
         widgets = {"recipients": forms.Textarea(attrs={"rows": 3}),
-                   "next_run_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+                   "next_run_at": IsoDateTimeInput()}
 
 
 class OrganisationBaseForm(forms.ModelForm):
     class Meta:
         model = OrganisationBase
         fields = ["period_start", "period_end", "customers", "orders"]
-        widgets = {"period_start": forms.DateInput(attrs={"type": "date"}),
-                   "period_end": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"period_start": IsoDateInput(), "period_end": IsoDateInput()}
 
 
 class ThemeRunForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(widget=IsoDateInput())
+    end = forms.DateField(widget=IsoDateInput())
     k = forms.IntegerField(required=False, min_value=2, max_value=40,
                            label=_("Number of themes (empty: automatic)"))
 

@@ -10,18 +10,22 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncDay, TruncHour
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts.models import Role, User
 from complaintdesk.cases import services as case_services
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import Case, Outbox
+from complaintdesk.cases.notifications import customer_language, staff_language
+from complaintdesk.cases.times import local_time
 from complaintdesk.insights import reports, spikes
 from complaintdesk.insights.models import ReportSchedule, Spike, SurveyInvitation, ThemeRun
 from complaintdesk.insights.services import overdue_actions, survey_url
@@ -120,21 +124,34 @@ def supervisors():
     return User.objects.filter(is_active=True, role=Role.SUPERVISOR).exclude(email="").order_by("pk")
 
 
+def spike_alert(spike: Spike, user) -> tuple[str, str]:
+    """The alert in the supervisor's language, the start in the site's zone, labelled."""
+    with translation.override(staff_language(user)):
+        values = {
+            "dimension": spike.get_dimension_display(), "key": spike.group_key,
+            "observed": spike.observed, "expected": formats.number_format(spike.expected, 1),
+            "score": formats.number_format(spike.score, 1),
+            "freq": spike.get_freq_display().lower(),
+            "when": local_time(spike.start, tz=ZoneInfo(settings.TIME_ZONE),
+                               fmt="SHORT_DATETIME_FORMAT"),
+            "url": f"{settings.SITE_URL}/desk/insights/spikes/{spike.pk}/",
+        }
+        subject = _("Spike: %(dimension)s “%(key)s” — %(observed)s cases vs %(expected)s "
+                    "expected") % values
+        body = _("A volume spike (%(freq)s) was detected from %(when)s: %(observed)s cases "
+                 "against a seasonal baseline of %(expected)s (score %(score)s).\n\n"
+                 "Review it and link the cases to one incident: %(url)s") % values
+    return subject, body
+
+
 def _alert_new_spikes(now: datetime) -> int:
     sent = 0
     for spike in Spike.objects.filter(alerted_at__isnull=True).order_by("start", "pk"):
         won = Spike.objects.filter(pk=spike.pk, alerted_at__isnull=True).update(alerted_at=now)
         if not won:
             continue
-        when = timezone.localtime(spike.start)
-        subject = (f"Spike: {spike.get_dimension_display()} '{spike.group_key}' — {spike.observed} "
-                   f"cases vs {spike.expected:.0f} expected")
-        body = (f"A {spike.get_freq_display().lower()} volume spike was detected from "
-                f"{when:%Y-%m-%d %H:%M}: {spike.observed} cases against a seasonal baseline of "
-                f"{spike.expected:.1f} (score {spike.score:.1f}).\n\n"
-                f"Review it and link the cases to one incident: "
-                f"{settings.SITE_URL}/desk/insights/spikes/{spike.pk}/")
         for user in supervisors():
+            subject, body = spike_alert(spike, user)
             if case_services.enqueue(case=None, purpose=SPIKE_PURPOSE, recipient=user.email,
                                      subject=subject, body=body,
                                      dedupe_key=f"spike:{spike.pk}:{user.pk}"):
@@ -193,16 +210,20 @@ def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[S
 
 
 def survey_message(case: Case, inv: SurveyInvitation, *, channel: str = "email") -> tuple[str, str]:
-    subject = f"[{case.reference}] How did we do?"
-    if channel == "sms":
-        return subject, f"{case.reference} is closed. Rate us 1-5: {survey_url(inv)}"
-    labels = {1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied",
-              5: "very satisfied"}
-    links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
-    body = (f"Hello{', ' + case.customer.name if case.customer.name else ''},\n\n"
-            f"your request {case.reference} is closed. How satisfied are you with how we handled "
-            f"it? One click records your answer:\n\n{links}\n\n"
-            f"You can add a comment on the page that opens. Thank you!")
+    """The invitation in the customer's language (as every other message to them)."""
+    with translation.override(customer_language(case)):
+        subject = _("[%(ref)s] How did we do?") % {"ref": case.reference}
+        if channel == "sms":
+            return subject, _("%(ref)s is closed. Rate us 1-5: %(url)s") % {
+                "ref": case.reference, "url": survey_url(inv)}
+        labels = {1: _("very dissatisfied"), 2: _("dissatisfied"), 3: _("neutral"),
+                  4: _("satisfied"), 5: _("very satisfied")}
+        links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
+        body = _("Hello%(name)s,\n\nyour request %(ref)s is closed. How satisfied are you with "
+                 "how we handled it? One click records your answer:\n\n%(links)s\n\n"
+                 "You can add a comment on the page that opens. Thank you!") % {
+            "name": f", {case.customer.name}" if case.customer.name else "",
+            "ref": case.reference, "links": links}
     return subject, body
 
 
@@ -359,6 +380,21 @@ def send_due_reports(now: datetime | None = None) -> int:
     return queued
 
 
+def overdue_action_reminder(action, user) -> tuple[str, str]:
+    with translation.override(staff_language(user)):
+        values = {
+            "title": action.title, "cause": action.cause.text,
+            "deadline": formats.date_format(action.deadline, "DATE_FORMAT"),
+            "status": action.get_status_display().lower(),
+            "owner": action.owner.get_username() if action.owner else _("nobody"),
+            "url": f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/",
+        }
+        subject = _("Corrective action overdue since %(deadline)s: %(title)s") % values
+        body = _("The corrective action “%(title)s” (cause: %(cause)s) was due on %(deadline)s "
+                 "and is still %(status)s.\nOwner: %(owner)s.\n\n%(url)s") % values
+    return subject, body
+
+
 def remind_overdue_actions(now: datetime | None = None) -> int:
     """Tell the owner of each overdue action, and escalate to the owner's manager (the supervisor
     of the queues the owner works in), once per action and deadline."""
@@ -374,12 +410,8 @@ def remind_overdue_actions(now: datetime | None = None) -> int:
                 pk__in=Queue.objects.filter(memberships__user=owner).values("supervisor")
             ).exclude(pk=owner.pk)
             recipients += list(managers)
-        subject = f"Corrective action overdue since {action.deadline}: {action.title}"
-        body = (f"The corrective action \"{action.title}\" (cause: {action.cause.text}) was due on "
-                f"{action.deadline} and is still {action.get_status_display().lower()}.\n"
-                f"Owner: {owner.get_username() if owner else 'nobody'}.\n\n"
-                f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/")
         for user in recipients:
+            subject, body = overdue_action_reminder(action, user)
             if user.email and case_services.enqueue(
                     case=None, purpose=Outbox.Purpose.ESCALATION, recipient=user.email,
                     subject=subject, body=body,

@@ -587,16 +587,20 @@ def satisfaction_by_queue(user, f: Filters) -> Table:
 
 def case_list(user, f: Filters) -> Table:
     """Case-level rows for export (streamed); customer data masked for roles without access."""
+    from complaintdesk.cases.times import case_zone
     from complaintdesk.desk.common import customer_display
 
-    header = ["reference", "received", "kind", "topic", "channel", "queue", "product", "status",
-              "customer", "amount claimed", "paid", "subject"]
+    # Times in the zone of the case's calendar, named in "time zone": XLSX cells carry none.
+    header = ["reference", "received", "answer due", "time zone", "kind", "topic", "channel",
+              "queue", "product", "status", "customer", "amount claimed", "paid", "subject"]
 
     def rows():
         qs = cases(user, f).select_related("topic", "queue", "customer").order_by("received_at", "pk")
         for c in qs.iterator(chunk_size=2000):
             who = customer_display(user, c.customer)["short"]
-            yield [c.reference, timezone.localtime(c.received_at), c.kind,
+            tz = case_zone(c)
+            due = timezone.localtime(c.resolve_by, tz) if c.resolve_by else None
+            yield [c.reference, timezone.localtime(c.received_at, tz), due, tz.key, c.kind,
                    c.topic.code if c.topic else "", c.channel, c.queue.code, c.product, c.status,
                    who, c.amount_claimed, c.decision_amount, c.subject]
 

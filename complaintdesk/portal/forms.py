@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Remedy
+from complaintdesk.lib.forms import AmountField
 
 REMEDIES = [
     (Remedy.APOLOGY, _("An apology or an explanation")),
@@ -46,10 +47,14 @@ class ComplaintForm(forms.Form):
         help_text=_("We send the acknowledgement and the answer here."))
     text = forms.CharField(label=_("What happened?"), max_length=20_000,
                            widget=forms.Textarea(attrs={"rows": 7}))
-    remedy = forms.ChoiceField(label=_("What would you like us to do?"), choices=REMEDIES,
-                               widget=forms.RadioSelect, initial=Remedy.APOLOGY)
-    amount = forms.DecimalField(label=_("Amount"), required=False, min_value=0,
-                                max_digits=14, decimal_places=2, localize=True)
+    # Nothing pre-selected: a default answer would be recorded as the customer's wish (an
+    # apology next to "верните деньги"); left empty, triage reads the wish from the text.
+    remedy = forms.ChoiceField(
+        label=_("What would you like us to do?"), choices=REMEDIES, widget=forms.RadioSelect,
+        required=False,
+        help_text=_("If none fits, leave it empty: we will understand it from your words."))
+    amount = AmountField(label=_("Amount"), required=False, min_value=0,
+                         max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="RUB")
     remedy_text = forms.CharField(label=_("Anything else about what you expect"),
                                   required=False, max_length=2000,

@@ -50,12 +50,14 @@ def complain(request):
     if form.is_valid():
         data = form.cleaned_data
         money = data["remedy"] == Remedy.MONEY_BACK
+        # No remedy chosen but an amount typed: keep it for triage's reading of the text.
+        amount = data["amount"] if money or not data["remedy"] else None
         new = services.NewCase(
             channel=Channel.WEB, text=data["text"], customer_name=data["name"],
             customer_email=form.email, customer_phone=form.phone,
             remedy_sought=data["remedy"], remedy_text=data["remedy_text"],
-            amount_claimed=data["amount"] if money else None,
-            currency=data["currency"] if money else "",
+            amount_claimed=amount,
+            currency=data["currency"] if amount is not None else "",
             # Money back is what makes a claim; triage refines everything else later.
             kind=Kind.CLAIM if money else Kind.UNCLASSIFIED,
             language=(get_language() or settings.LANGUAGE_CODE)[:2],
@@ -67,6 +69,9 @@ def complain(request):
                     anonymous=True)
                 if created and data["attachments"]:
                     attach_uploads(case, data["attachments"])
+                if created:
+                    # The receipt page the customer is sent to is the acknowledgement.
+                    case = services.acknowledge_on_screen(case=case)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:

@@ -3,6 +3,7 @@ from datetime import time
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.cases.models import Channel, Kind, Priority
 from complaintdesk.sla.business_time import Measure, WorkCalendar
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -31,11 +32,14 @@ class Calendar(models.Model):
         from django.core.exceptions import ValidationError
 
         try:
-            self.to_work_calendar()
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationError({"week": f"Invalid working hours: {exc}"}) from exc
+            # Only the week: holidays are rows of their own, saved after the calendar (the
+            # admin's inline), and an unsaved calendar has none to read.
+            self.to_work_calendar(with_holidays=False)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValidationError(
+                {"week": _("Invalid working hours: %(error)s") % {"error": exc}}) from exc
 
-    def to_work_calendar(self) -> WorkCalendar:
+    def to_work_calendar(self, *, with_holidays: bool = True) -> WorkCalendar:
         def parse(intervals: list[list[str]]) -> tuple[tuple[time, time], ...]:
             out = []
             for start, end in intervals:
@@ -45,7 +49,8 @@ class Calendar(models.Model):
                 out.append((s, e))
             return tuple(out)
 
-        days = {h.date: h.kind for h in self.holidays.all()}
+        days = ({h.date: h.kind for h in self.holidays.all()}
+                if with_holidays and self.pk is not None else {})
         return WorkCalendar(
             tz=self.timezone,
             week=tuple(parse(self.week.get(d, [])) for d in WEEKDAYS),
@@ -81,6 +86,13 @@ class Holiday(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+def default_calendar() -> int | None:
+    """The Moscow production calendar that defaults.install creates, else the first one."""
+    pk = (Calendar.objects.filter(code="ru-moscow").values_list("pk", flat=True).first()
+          or Calendar.objects.order_by("pk").values_list("pk", flat=True).first())
+    return pk
+
+
 class Policy(models.Model):
     """Clock targets for cases matching kind × topic × channel × priority (blank = any)."""
 
@@ -89,13 +101,14 @@ class Policy(models.Model):
         DAYS = "days", _("days")
 
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, blank=True)
+    # The case register's own codes: free text like "Claim" or "Web" would never match a case.
+    kind = models.CharField(max_length=20, blank=True, choices=Kind.choices)
     topic = models.ForeignKey(
         "cases.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    channel = models.CharField(max_length=20, blank=True)
-    priority = models.CharField(max_length=10, blank=True)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=20, blank=True, choices=Channel.choices)
+    priority = models.CharField(max_length=10, blank=True, choices=Priority.choices)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, default=default_calendar)
     acknowledge_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Business minutes to the first acknowledgement.")
     )

@@ -85,3 +85,13 @@ def test_concurrent_claims_cannot_both_slip_under_the_cap(queues):
     assert not errors
     assert Payout.objects.count() == 1
     assert ClaimEvaluation.objects.filter(reason="budget cap reached").count() == 5
+
+
+def test_the_cap_alert_is_in_the_supervisors_language(frozen, queues, owner, atm_claim, settings):
+    settings.LANGUAGE_CODE = "ru"
+    make_matrix(cap="600")
+    atm_claim("600", email="a@example.com")
+    atm_claim("600", email="b@example.com")
+    alert = Outbox.objects.get(dedupe_key__startswith="claims-cap:")
+    assert alert.subject.startswith("Претензии: автоматические одобрения")
+    assert "Первая задержанная претензия" in alert.body

@@ -121,3 +121,37 @@ def test_customer_text_is_escaped_on_the_thanks_and_desk_pages(client, queues, o
     client.force_login(owner)
     body = client.get(f"/desk/cases/{case.reference}/").content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_no_remedy_is_preselected(client, queues):
+    body = client.get("/complain/").content.decode()
+    assert 'name="remedy"' in body and "checked" not in body
+
+
+def test_without_a_chosen_remedy_triage_reads_the_wish_from_the_words(client, queues):
+    response = client.post("/complain/", form(
+        remedy=None, amount="", text="Списали 600 рублей за доставку, которой не было. "
+                                     "Верните деньги."), HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.remedy_sought == "money_back"
+
+
+def test_a_phone_only_submission_is_acknowledged_by_its_receipt_and_never_escalated_for_it(
+        client, owner, frozen):
+    from datetime import timedelta
+
+    from complaintdesk.cases.models import EventType
+    from complaintdesk.cases.worker import run_pass
+
+    response = client.post("/complain/", form(contact="+7 916 123-45-67", remedy="apology",
+                                              amount=""), follow=True)
+    case = Case.objects.get()
+    assert case.reference in response.content.decode()
+    assert case.status == "acknowledged" and case.acknowledged_at is not None
+    event = case.events.get(type=EventType.TRANSITIONED)
+    assert event.after == {"status": "acknowledged", "acknowledged_via": "web_page"}
+    assert not Outbox.objects.filter(case=case, purpose="ack").exists()  # no SMS gateway
+    frozen.shift(timedelta(days=3))
+    steps = [step for _ref, step in run_pass(worker_id="test-worker").sla_steps]
+    assert "ack_overdue" not in steps

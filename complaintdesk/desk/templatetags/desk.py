@@ -60,6 +60,7 @@ EVENT_FIELDS = {
     "priority": _("Priority"), "customer": _("Customer"), "matrix": _("Claims matrix"),
     "rule": _("Rule"), "payout": _("Payout"), "external_id": _("Transfer id"),
     "audit": _("Audit"),
+    "acknowledged_via": _("Acknowledged via"),
 }
 EVENT_VALUES = {
     "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
@@ -74,6 +75,8 @@ EVENT_VALUES = {
                "second_escalation": _("Deadline breached: second escalation")},
     "level": {"manual": _("by hand")},
     "rule": {"default": _("matrix default")},
+    # cases.services.acknowledge_on_screen: the portal's receipt page; otherwise a channel.
+    "acknowledged_via": {"web_page": _("the receipt on the web page"), **dict(Channel.choices)},
 }
 # Coded reasons an event's data carries (services.move_to_queue); free text is shown as is.
 EVENT_REASONS = {"resonance": _("resonance flagged")}
