@@ -5,8 +5,12 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 
-def _lang(case) -> str:
+def customer_language(case) -> str:
+    """The language every message to this case's customer is written in."""
     return case.language if case.language in {"ru", "en"} else settings.LANGUAGE_CODE
+
+
+_lang = customer_language
 
 
 def tracking_url(case) -> str:

@@ -3,25 +3,27 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 
-def auto_approved_text(amount: Decimal, currency: str) -> str:
-    # The decision text goes to the customer in their language via cases.notifications.decision;
-    # keep it short and bilingual so it reads right without a translation catalogue entry.
-    value = formats.number_format(amount, 2)
-    return (f"Ваше требование удовлетворено автоматически, {value} {currency} будут возвращены. / "
-            f"Your claim was approved automatically; {value} {currency} will be paid back.")
+def auto_approved_text(case, amount: Decimal) -> str:
+    """The decision text, in the case's language only: it is stored on the case and sent inside
+    the decision message (cases.notifications.decision), which the customer reads."""
+    from complaintdesk.cases.notifications import customer_language
+
+    with translation.override(customer_language(case)):
+        return _("Your claim was approved automatically; %(amount)s %(currency)s will be paid "
+                 "back.") % {"amount": formats.number_format(amount, 2, use_l10n=True),
+                             "currency": case.currency}
 
 
 def cap_reached(matrix, *, month: str, case) -> tuple[str, str]:
-    topic = matrix.topic.code
-    subject = f"Claims: automatic approvals paused for {topic} ({month})"
-    body = (
-        f"The monthly cap of the decision matrix for '{topic}' (v{matrix.version}, "
-        f"{matrix.monthly_cap} {matrix.currency}) is reached for {month}.\n"
-        f"Claims that the matrix would approve now go to investigation by people.\n"
-        f"First claim held back: {case.reference}\n"
-        f"{settings.SITE_URL}/desk/claims/"
-    )
+    values = {"topic": matrix.topic.name, "month": month, "version": matrix.version,
+              "cap": matrix.monthly_cap, "currency": matrix.currency, "ref": case.reference,
+              "url": f"{settings.SITE_URL}/desk/claims/"}
+    subject = _("Claims: automatic approvals paused for %(topic)s (%(month)s)") % values
+    body = _("The monthly cap of the decision matrix for «%(topic)s» (v%(version)s, %(cap)s "
+             "%(currency)s) is reached for %(month)s.\nClaims that the matrix would approve now go "
+             "to investigation by people.\nFirst claim held back: %(ref)s\n%(url)s") % values
     return subject, body

@@ -65,8 +65,11 @@ def simulate(request):
     except HistoryError as error:
         messages.error(request, str(error))
         return redirect("claims:overview")
-    title = f"Claims in the database{f' ({topic})' if topic else ''}: pay or investigate?"
-    return HttpResponse(render_html(result, title=title))
+    names = dict(Topic.objects.values_list("code", "name"))
+    title = (_("Claims in the database (%(topic)s): pay or investigate?")
+             % {"topic": names.get(topic, topic)} if topic
+             else _("Claims in the database: pay or investigate?"))
+    return HttpResponse(render_html(result, title=title, topic_names=names))
 
 
 @login_required

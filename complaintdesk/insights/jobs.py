@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncDay, TruncHour
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaintdesk.accounts.models import Role, User
 from complaintdesk.cases import services as case_services
@@ -127,13 +128,16 @@ def _alert_new_spikes(now: datetime) -> int:
         if not won:
             continue
         when = timezone.localtime(spike.start)
-        subject = (f"Spike: {spike.get_dimension_display()} '{spike.group_key}' — {spike.observed} "
-                   f"cases vs {spike.expected:.0f} expected")
-        body = (f"A {spike.get_freq_display().lower()} volume spike was detected from "
-                f"{when:%Y-%m-%d %H:%M}: {spike.observed} cases against a seasonal baseline of "
-                f"{spike.expected:.1f} (score {spike.score:.1f}).\n\n"
-                f"Review it and link the cases to one incident: "
-                f"{settings.SITE_URL}/desk/insights/spikes/{spike.pk}/")
+        values = {"dimension": spike.get_dimension_display(), "key": spike.group_key,
+                  "observed": spike.observed, "expected": f"{spike.expected:.0f}",
+                  "baseline": f"{spike.expected:.1f}", "score": f"{spike.score:.1f}",
+                  "freq": spike.get_freq_display().lower(), "when": f"{when:%Y-%m-%d %H:%M}",
+                  "url": f"{settings.SITE_URL}/desk/insights/spikes/{spike.pk}/"}
+        subject = _("Spike: %(dimension)s «%(key)s» — %(observed)s cases vs %(expected)s "
+                    "expected") % values
+        body = _("A volume spike (%(freq)s) was detected from %(when)s: %(observed)s cases against "
+                 "a seasonal baseline of %(baseline)s (score %(score)s).\n\n"
+                 "Review it and link the cases to one incident: %(url)s") % values
         for user in supervisors():
             if case_services.enqueue(case=None, purpose=SPIKE_PURPOSE, recipient=user.email,
                                      subject=subject, body=body,
@@ -193,16 +197,22 @@ def send_due_surveys(now: datetime | None = None, *, batch: int = 500) -> list[S
 
 
 def survey_message(case: Case, inv: SurveyInvitation, *, channel: str = "email") -> tuple[str, str]:
-    subject = f"[{case.reference}] How did we do?"
-    if channel == "sms":
-        return subject, f"{case.reference} is closed. Rate us 1-5: {survey_url(inv)}"
-    labels = {1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied",
-              5: "very satisfied"}
-    links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
-    body = (f"Hello{', ' + case.customer.name if case.customer.name else ''},\n\n"
-            f"your request {case.reference} is closed. How satisfied are you with how we handled "
-            f"it? One click records your answer:\n\n{links}\n\n"
-            f"You can add a comment on the page that opens. Thank you!")
+    """The invitation in the case's language (the customer's), like every customer message."""
+    from complaintdesk.cases.notifications import customer_language
+
+    with translation.override(customer_language(case)):
+        subject = _("[%(ref)s] How did we do?") % {"ref": case.reference}
+        if channel == "sms":
+            return subject, _("%(ref)s is closed. Rate us 1-5: %(url)s") % {
+                "ref": case.reference, "url": survey_url(inv)}
+        labels = {1: _("very dissatisfied"), 2: _("dissatisfied"), 3: _("neutral"),
+                  4: _("satisfied"), 5: _("very satisfied")}
+        links = "\n".join(f"  {n} — {labels[n]}: {survey_url(inv, n)}" for n in range(1, 6))
+        body = _("Hello%(name)s,\n\nyour request %(ref)s is closed. How satisfied are you with how "
+                 "we handled it? One click records your answer:\n\n%(links)s\n\n"
+                 "You can add a comment on the page that opens. Thank you!") % {
+            "name": f", {case.customer.name}" if case.customer.name else "",
+            "ref": case.reference, "links": links}
     return subject, body
 
 
@@ -267,20 +277,25 @@ def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
     tables = []
     for name in report_tables(schedule):
         table = reports.build(name, user, f)
-        tables.append({"name": name, "table": table, "rows": list(table.rows)})
+        rows = list(table.rows)
+        tables.append({"name": name, "table": table, "rows": rows,
+                       "display_rows": table.display_rows(rows)})
     by_name = {t["name"]: t for t in tables}
     headline: dict[str, object] = {}
+    # The summary's lines are read by people: translated at build time, kinds as labels.
     if "volumes_channel" in by_name:
         for kind, _ch, n in by_name["volumes_channel"]["rows"]:
-            headline[f"{kind} cases"] = int(headline.get(f"{kind} cases", 0)) + n
+            key = _("%(kind)s: cases") % {"kind": reports.cell_label("kind", kind)}
+            headline[key] = int(headline.get(key, 0)) + n
     if "timeliness" in by_name:
         t = by_name["timeliness"]["table"]
         for row in by_name["timeliness"]["rows"]:
-            if row[1] == "(all)":
-                headline[f"{row[0]} SLA breaches"] = row[t.header.index("breaches")]
+            if row[1] == reports.ALL_CHANNELS:
+                key = _("%(kind)s: SLA breaches") % {"kind": reports.cell_label("kind", row[0])}
+                headline[key] = row[t.header.index("breaches")]
     if "money" in by_name:
         for row in by_name["money"]["rows"]:
-            key = f"{row[0]} cost of failure"
+            key = _("%(kind)s: cost of failure") % {"kind": reports.cell_label("kind", row[0])}
             headline[key] = headline.get(key, 0) + row[8]
     run = ThemeRun.objects.order_by("-created_at", "-id").first()
     themes = list(run.themes.all()[:5]) if run is not None else []
@@ -291,7 +306,9 @@ def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
         status__in=[CorrectiveAction.State.PLANNED, CorrectiveAction.State.IN_PROGRESS],
     ).select_related("owner").order_by("deadline", "pk"))
     params = urlencode(f.as_params())
-    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline,
+    filters = [(reports.column_label(k), reports.cell_label(k, v))
+               for k, v in (schedule.filters or {}).items()]
+    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline, "filters": filters,
             "themes": themes, "theme_run": run, "overdue": overdue, "due_soon": due_soon,
             "due_days": ACTIONS_DUE_DAYS, "params": params,
             "dashboard_url": f"{settings.SITE_URL}/desk/insights/?{params}",
@@ -304,36 +321,38 @@ def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
     and a link to the printable page."""
     data = report_data(schedule, f, user)
     parts = [f"{schedule.name}: {f.start} – {f.end}", "",
-             f"Printable report (print or save as PDF): {data['print_url']}", ""]
+             _("Printable report (print or save as PDF): %(url)s") % {"url": data["print_url"]}, ""]
     if data["headline"]:
-        parts.append("== Summary")
+        parts.append("== " + _("Summary"))
         parts += [f"{k}: {v}" for k, v in data["headline"].items()]
         parts.append("")
     for t in data["tables"]:
-        table, rows = t["table"], t["rows"]
-        parts.append(f"== {table.title} ({len(rows)} rows)")
-        parts.append(" | ".join(table.header))
+        table, rows = t["table"], t["display_rows"]
+        parts.append("== " + _("%(title)s (%(n)s rows)") % {"title": table.title, "n": len(rows)})
+        parts.append(" | ".join(table.labels))
         for row in rows[:REPORT_TABLE_ROWS]:
             parts.append(" | ".join("" if v is None else str(v) for v in row))
         if len(rows) > REPORT_TABLE_ROWS:
-            parts.append(f"… {len(rows) - REPORT_TABLE_ROWS} more rows in the export")
+            parts.append(_("… %(n)s more rows in the export") % {"n": len(rows) - REPORT_TABLE_ROWS})
         parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{t['name']}.xlsx?{data['params']}")
         parts.append("")
     if data["theme_run"] is not None:
-        parts.append("== Top themes (latest run)")
+        parts.append("== " + _("Top themes (latest run)"))
         for th in data["themes"]:
-            flag = " NEW" if th.is_new else (" GROWING" if th.is_growing else "")
-            parts.append(f"{th.size} cases: {th.label}{flag}")
+            flag = (" " + _("NEW")) if th.is_new else ((" " + _("GROWING")) if th.is_growing else "")
+            parts.append(_("%(n)s cases: %(label)s") % {"n": th.size, "label": th.label} + flag)
         parts.append("")
-    parts.append(f"== Corrective actions overdue: {len(data['overdue'])}")
+    nobody = _("no owner")
+    parts.append("== " + _("Corrective actions overdue: %(n)s") % {"n": len(data["overdue"])})
     for a in data["overdue"][:10]:
-        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else nobody})")
     parts.append("")
-    parts.append(f"== Corrective actions due in the next {data['due_days']} days: {len(data['due_soon'])}")
+    parts.append("== " + _("Corrective actions due in the next %(days)s days: %(n)s") % {
+        "days": data["due_days"], "n": len(data["due_soon"])})
     for a in data["due_soon"][:10]:
-        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else nobody})")
     parts.append("")
-    parts.append(f"Dashboard: {data['dashboard_url']}")
+    parts.append(_("Dashboard: %(url)s") % {"url": data["dashboard_url"]})
     return "\n".join(parts)
 
 
@@ -374,11 +393,13 @@ def remind_overdue_actions(now: datetime | None = None) -> int:
                 pk__in=Queue.objects.filter(memberships__user=owner).values("supervisor")
             ).exclude(pk=owner.pk)
             recipients += list(managers)
-        subject = f"Corrective action overdue since {action.deadline}: {action.title}"
-        body = (f"The corrective action \"{action.title}\" (cause: {action.cause.text}) was due on "
-                f"{action.deadline} and is still {action.get_status_display().lower()}.\n"
-                f"Owner: {owner.get_username() if owner else 'nobody'}.\n\n"
-                f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/")
+        values = {"deadline": action.deadline, "title": action.title, "cause": action.cause.text,
+                  "status": action.get_status_display().lower(),
+                  "owner": owner.get_username() if owner else _("nobody"),
+                  "url": f"{settings.SITE_URL}/desk/insights/actions/{action.pk}/"}
+        subject = _("Corrective action overdue since %(deadline)s: %(title)s") % values
+        body = _("The corrective action «%(title)s» (cause: %(cause)s) was due on %(deadline)s and "
+                 "is still %(status)s.\nOwner: %(owner)s.\n\n%(url)s") % values
         for user in recipients:
             if user.email and case_services.enqueue(
                     case=None, purpose=Outbox.Purpose.ESCALATION, recipient=user.email,

@@ -2,6 +2,7 @@ from datetime import time
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.sla.business_time import Measure, WorkCalendar
 
@@ -23,6 +24,10 @@ class Calendar(models.Model):
         help_text=_('Working intervals per weekday, e.g. {"mon": [["09:00", "18:00"]], …}'),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "business calendar")
+        verbose_name_plural = pgettext_lazy("model name", "business calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +81,8 @@ class Holiday(models.Model):
             models.UniqueConstraint(fields=["calendar", "date"], name="uniq_holiday_calendar_date")
         ]
         ordering = ["date"]
+        verbose_name = pgettext_lazy("model name", "holiday")
+        verbose_name_plural = pgettext_lazy("model name", "holidays")
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
@@ -113,7 +120,8 @@ class Policy(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name_plural = "policies"
+        verbose_name = pgettext_lazy("model name", "SLA policy")
+        verbose_name_plural = pgettext_lazy("model name", "SLA policies")
 
     def __str__(self) -> str:
         return self.name

@@ -197,8 +197,14 @@ def structure_page(request):
              "cost_change": new["cost_per_month"] - old["cost_per_month"]}
             for old, new in zip(report["before"]["lines"], report["after"]["lines"], strict=True)
         ]
-        context.update({"report": report, "lines": lines,
-                        "moves": list(data.get("moves", [])),
+        for line in lines:
+            line["name"] = services.line_name(line["before"]["name"])
+        # A move names its topic by code; the person reads the topic's title where there is one.
+        titles = {t.get("name"): t.get("title") or t.get("name") for t in data.get("topics", [])
+                  if isinstance(t, dict)}
+        moves = [{**m, "label": titles.get(m.get("topic"), m.get("topic"))}
+                 for m in data.get("moves", []) if isinstance(m, dict)]
+        context.update({"report": report, "lines": lines, "moves": moves,
                         "chosen": set(report["moved_topics"])})
     context["now"] = timezone.now()
     return render(request, "staffing/structure.html", context)
