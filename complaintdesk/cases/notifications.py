@@ -65,9 +65,11 @@ def decision(case) -> tuple[str, str]:
 
 
 def staff_alert(case, *, headline: str) -> tuple[str, str]:
+    # Staff read it in the deployment's (or the acting person's) language, not the customer's.
     subject = f"[{case.reference}] {headline}"
-    body = (
-        f"{headline}\n\nCase {case.reference} ({case.get_kind_display()}, {case.queue.name})\n"
-        f"Due: {case.resolve_by:%Y-%m-%d %H:%M %Z}\n{settings.SITE_URL}/desk/cases/{case.reference}/"
-    )
+    body = _("%(headline)s\n\nCase %(ref)s (%(kind)s, %(queue)s)\nDue: %(due)s\n%(url)s") % {
+        "headline": headline, "ref": case.reference, "kind": case.get_kind_display(),
+        "queue": case.queue.name,
+        "due": f"{case.resolve_by:%Y-%m-%d %H:%M %Z}",
+        "url": f"{settings.SITE_URL}/desk/cases/{case.reference}/"}
     return subject, body

@@ -1019,7 +1019,8 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
         }, reason=reason)
         target = (to_queue or case.queue).supervisor
         if target is not None and target.email:
-            subject, body = notifications.staff_alert(case, headline=f"Escalated: {reason}")
+            subject, body = notifications.staff_alert(
+                case, headline=_("Escalated: %(reason)s") % {"reason": reason})
             enqueue(case=case, purpose=Outbox.Purpose.ESCALATION, recipient=target.email,
                     subject=subject, body=body,
                     dedupe_key=f"manual-escalation:{case.pk}:{timezone.now().isoformat()}")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaintdesk.cases import notifications, services
 from complaintdesk.cases.lifecycle import Status as S
@@ -159,7 +160,7 @@ def check_deadlines(*, worker_id: str, now: datetime, batch: int, report: PassRe
     )
     for pk in due:
         # A case may owe several steps (the workers were down): take them one by one.
-        for _ in range(4):
+        for _attempt in range(4):
             step = _take_step(pk=pk, now=now)
             if step is None:
                 break
@@ -212,7 +213,7 @@ def _announce(*, case: Case, step: str) -> None:
             "resolve_by": case.resolve_by,
             "notified": recipient.get_username() if recipient else None,
         })
-        headline = "Deadline approaching"
+        headline = _("Deadline approaching")
     else:
         level = {"ack_overdue": 1, "breach": 1, "second_escalation": 2}[step]
         if case.resonance and special is not None:
@@ -225,8 +226,8 @@ def _announce(*, case: Case, step: str) -> None:
             "level": level, "reason": step,
             "notified": recipient.get_username() if recipient else None,
         })
-        headline = {"ack_overdue": "Not acknowledged in time", "breach": "Deadline breached",
-                    "second_escalation": "Deadline breached: second escalation"}[step]
+        headline = {"ack_overdue": _("Not acknowledged in time"), "breach": _("Deadline breached"),
+                    "second_escalation": _("Deadline breached: second escalation")}[step]
     if recipient is not None and recipient.email:
         subject, body = notifications.staff_alert(case, headline=headline)
         purpose = Outbox.Purpose.SLA_WARNING if step == "warning" else Outbox.Purpose.ESCALATION
