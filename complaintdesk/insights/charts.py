@@ -37,5 +37,7 @@ def figure_html(table: Table, rows: list[list]) -> str:
         yaxis_title=labels[y], legend_title_text=labels[series],
         template="plotly_white",
     )
+    # Periods stay as written (ISO dates): a date axis would print English month names.
+    fig.update_xaxes(type="category")
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True,
                                                                         "displaylogo": False})

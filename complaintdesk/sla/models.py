@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from complaintdesk.cases.models import Channel, Kind, Priority
 from complaintdesk.sla.business_time import Measure, WorkCalendar
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -95,14 +96,16 @@ class Policy(models.Model):
         HOURS = "hours", _("hours")
         DAYS = "days", _("days")
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, blank=True)
+    # Choices give the admin's list, filters and form the workspace's labels (blank = any).
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("Kind"), max_length=20, blank=True, choices=Kind.choices)
     topic = models.ForeignKey(
-        "cases.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "cases.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("Topic"),
     )
-    channel = models.CharField(max_length=20, blank=True)
-    priority = models.CharField(max_length=10, blank=True)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT)
+    channel = models.CharField(_("Channel"), max_length=20, blank=True, choices=Channel.choices)
+    priority = models.CharField(_("Priority"), max_length=10, blank=True, choices=Priority.choices)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, verbose_name=_("Calendar"))
     acknowledge_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Business minutes to the first acknowledgement.")
     )
@@ -117,7 +120,7 @@ class Policy(models.Model):
     second_escalation_hours = models.PositiveIntegerField(
         default=24, help_text=_("Hours after a breach until the second escalation level.")
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("Active"), default=True)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "SLA policy")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from complaintdesk.cases.models import Case, Queue
+from complaintdesk.cases.models import Case, Channel, Queue
 from complaintdesk.staffing import ewt, plan, structure
 from complaintdesk.staffing.models import AnsweredWait, EwtEstimator, QueueModel, QueueStaffing
 
@@ -259,14 +259,16 @@ def plan_from_db(
     cases, and staff each interval with Erlang C or A."""
     now = now or timezone.now()
     if inputs.days < 14:
-        raise ValueError("the forecast needs at least 14 days of history (--days 14 or more)")
+        raise ValueError(_("the forecast needs at least 14 days of history (--days 14 or more)"))
     if inputs.horizon_days < 1:
-        raise ValueError("the horizon must be at least one day")
+        raise ValueError(_("the horizon must be at least one day"))
     start, end = history_window(now, inputs.days)
     history = interval_arrivals(queue, channel, start=start, end=end, interval=inputs.interval)
     if history.sum() == 0:
-        where = f"{queue.code}" + (f" / {channel}" if channel else "")
-        raise ValueError(f"no cases in {where} during the last {inputs.days} days to forecast from")
+        # Shown on the staffing page: the queue's and channel's names, in the reader's language.
+        where = queue.name + (f" / {dict(Channel.choices).get(channel, channel)}" if channel else "")
+        raise ValueError(_("no cases in %(where)s during the last %(days)s days to forecast from")
+                         % {"where": where, "days": inputs.days})
     seconds = INTERVALS[inputs.interval]
     table = plan.plan_from_history(
         history,

@@ -25,8 +25,10 @@ ENGLISH_LEFTOVERS = [
     # case history
     "auto_approve", "matched", "system", "customer",
 ]
-# English words that would only ever show up as raw values (watch-list risk, kind codes).
-ENGLISH_WORDS = re.compile(r"\b(high|watch|resonance|complaint|claim)\b")
+# English words that would only ever show up as raw values (watch-list risk, kind codes) or
+# from a chart's date axis (plotly writes English month names).
+ENGLISH_WORDS = re.compile(
+    r"\b(high|watch|resonance|complaint|claim|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
 SCRIPTS = re.compile(r"<(script|style)\b.*?</\1>", flags=re.S | re.I)
 TAGS = re.compile(r"<[^>]+>")
 
