@@ -545,7 +545,7 @@ def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
     data.sort(key=lambda row: (row[0], row[1] != "(all)", row[1]))
     title = _("Timeliness by kind and channel")
     if precision != "exact":
-        title += " " + _("(percentiles from daily duration buckets, ±%(pct)s %%)") % {
+        title += " " + _("(percentiles from daily duration buckets, histogram ±%(pct)s %%)") % {
             "pct": rollup.BUCKET_PRECISION_PCT}
     return Table("timeliness", title, header, data,
                  chart={"type": "bar", "x": 1, "series": 0, "y": 5, "only": ("channel", "(all)")})
