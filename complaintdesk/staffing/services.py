@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate, TruncHour, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from complaintdesk.cases.models import Case, Channel, Queue
 from complaintdesk.staffing import ewt, plan, structure
@@ -294,9 +294,9 @@ def plan_from_db(
 # Queue lines → structure lines; the special escalation group counts with the claims department.
 LINE_OF_QUEUE = {"first": "l1", "second": "l2", "claims": "claims", "special": "claims"}
 DEFAULT_LINES = [
-    {"key": "l1", "name": "1st line", "cost_per_fte_month": 85000},
-    {"key": "l2", "name": "2nd line", "cost_per_fte_month": 130000},
-    {"key": "claims", "name": "Claims department", "cost_per_fte_month": 160000},
+    {"key": "l1", "name": gettext_noop("1st line"), "cost_per_fte_month": 85000},
+    {"key": "l2", "name": gettext_noop("2nd line"), "cost_per_fte_month": 130000},
+    {"key": "claims", "name": gettext_noop("Claims department"), "cost_per_fte_month": 160000},
 ]
 # The names the default and example structures give their lines, as a person reads them; a
 # structure someone typed keeps the names it has.
@@ -398,9 +398,10 @@ def structure_from_db(
                 "training_cost": training_cost,
             })
     return {
-        "_comment": (f"From the cases received {volumes['start']:%Y-%m-%d} to "
-                     f"{volumes['end'] - timedelta(days=1):%Y-%m-%d} ({months} months). AHT, "
-                     "costs and moves are defaults: edit them."),
+        "_comment": _("From the cases received %(start)s to %(end)s (%(months)s months). AHT, "
+                      "costs and moves are defaults: edit them.") % {
+            "start": f"{volumes['start']:%Y-%m-%d}",
+            "end": f"{volumes['end'] - timedelta(days=1):%Y-%m-%d}", "months": months},
         "currency": currency,
         "productive_hours_per_fte_month": productive_hours_per_fte_month,
         "lines": lines or [{**line, "name": line_name(line["name"])} for line in DEFAULT_LINES],

@@ -93,7 +93,8 @@ def test_the_real_catalogue_is_left_untouched_by_the_check(merged_catalogue):
 TEXT_MODULES = [
     "insights/jobs.py", "insights/charts.py", "insights/reports.py", "insights/views.py",
     "claims/report.py", "claims/notifications.py", "claims/views.py",
-    "cases/notifications.py", "staffing/views.py", "desk/templatetags/desk.py",
+    "cases/notifications.py", "staffing/views.py", "staffing/services.py",
+    "desk/templatetags/desk.py", "insights/services.py",
 ]
 REPEAT_COLUMN = re.compile(r"repeat contacts \(\d+ d\)")
 GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext",
