@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	scripts/ensure-chromium
 	scripts/ensure-dovecot
+	scripts/ensure-gettext
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
 from complaintdesk.api.main import api
+
+# The admin names the product, in the reader's language, instead of "Django administration".
+admin.site.site_header = gettext_lazy("complaintdesk — administration")
+admin.site.site_title = gettext_lazy("complaintdesk administration")
+admin.site.index_title = gettext_lazy("Settings and data")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/desk/", permanent=False)),

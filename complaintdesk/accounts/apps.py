@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AccountsConfig(AppConfig):
     name = "complaintdesk.accounts"
     label = "accounts"
-    verbose_name = "Users, roles and queue permissions"
+    verbose_name = gettext_lazy("Users, roles and queue permissions")

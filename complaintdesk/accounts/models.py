@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.lib import configcache
 
@@ -42,6 +43,8 @@ class QueueMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "queue"], name="uniq_membership_user_queue")
         ]
+        verbose_name = pgettext_lazy("model name", "queue membership")
+        verbose_name_plural = pgettext_lazy("model name", "queue memberships")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.queue}"
@@ -61,6 +64,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "API token")
+        verbose_name_plural = pgettext_lazy("model name", "API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -117,6 +124,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = pgettext_lazy("model name", "audit entry")
+        verbose_name_plural = pgettext_lazy("model name", "audit entries")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

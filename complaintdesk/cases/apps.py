@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CasesConfig(AppConfig):
     name = "complaintdesk.cases"
     label = "cases"
-    verbose_name = "Case register"
+    verbose_name = gettext_lazy("Case register")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.cases.lifecycle import Status as LifecycleStatus
 
@@ -96,6 +97,10 @@ class Queue(models.Model):
         related_name="+", help_text=_("Second escalation level."),
     )
 
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "queue")
+        verbose_name_plural = pgettext_lazy("model name", "queues")
+
     def __str__(self) -> str:
         return self.name
 
@@ -112,6 +117,8 @@ class Topic(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = pgettext_lazy("model name", "topic")
+        verbose_name_plural = pgettext_lazy("model name", "topics")
 
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
@@ -132,6 +139,10 @@ class Customer(models.Model):
     customer_since = models.DateField(null=True, blank=True)
     serial_claimant = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "customer")
+        verbose_name_plural = pgettext_lazy("model name", "customers")
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
@@ -154,6 +165,10 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "incident")
+        verbose_name_plural = pgettext_lazy("model name", "incidents")
 
     def __str__(self) -> str:
         return self.title
@@ -258,6 +273,8 @@ class Case(models.Model):
                 name="uniq_case_source_row",
             )
         ]
+        verbose_name = pgettext_lazy("model name", "case")
+        verbose_name_plural = pgettext_lazy("model name", "cases")
 
     def __str__(self) -> str:
         return self.reference or f"case #{self.pk}"
@@ -313,6 +330,8 @@ class Event(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        verbose_name = pgettext_lazy("model name", "case event")
+        verbose_name_plural = pgettext_lazy("model name", "case events")
 
     def __str__(self) -> str:
         return f"{self.type} @ {self.at:%Y-%m-%d %H:%M}"
@@ -345,6 +364,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = pgettext_lazy("model name", "message")
+        verbose_name_plural = pgettext_lazy("model name", "messages")
 
     def __str__(self) -> str:
         return f"{self.direction}: {self.body[:40]}"
@@ -373,6 +394,10 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "attachment")
+        verbose_name_plural = pgettext_lazy("model name", "attachments")
+
     def __str__(self) -> str:
         return self.filename
 
@@ -386,6 +411,8 @@ class ClockPause(models.Model):
 
     class Meta:
         ordering = ["started_at"]
+        verbose_name = pgettext_lazy("model name", "clock pause")
+        verbose_name_plural = pgettext_lazy("model name", "clock pauses")
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
@@ -404,6 +431,8 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")
         ]
+        verbose_name = pgettext_lazy("model name", "idempotency key")
+        verbose_name_plural = pgettext_lazy("model name", "idempotency keys")
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
@@ -415,6 +444,10 @@ class HandlingCostRate(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices, unique=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="RUB")
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "handling cost rate")
+        verbose_name_plural = pgettext_lazy("model name", "handling cost rates")
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.amount} {self.currency}"
@@ -458,6 +491,8 @@ class Outbox(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "available_at"], name="outbox_state_available")]
+        verbose_name = pgettext_lazy("model name", "outgoing message")
+        verbose_name_plural = pgettext_lazy("model name", "outgoing messages")
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.recipient} ({self.state})"

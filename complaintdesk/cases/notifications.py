@@ -8,6 +8,7 @@ from complaintdesk.cases.times import case_time
 
 
 def customer_language(case) -> str:
+    """The language every message to this case's customer is written in."""
     return case.language if case.language in {"ru", "en"} else settings.LANGUAGE_CODE
 
 

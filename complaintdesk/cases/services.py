@@ -1,5 +1,6 @@
 """Every state change of a case lives here, once; UI views, the API, imports and workers call it."""
 
+import contextlib
 import hashlib
 import json
 import mimetypes
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -794,7 +795,7 @@ def transition(
             updates["acknowledged_at"] = now
         if target == S.CLOSED:
             if customer_accepted == Accepted.NO and not external_options:
-                external_options = default_external_options()
+                external_options = default_external_options(case)
             updates.update(closed_at=now, customer_accepted=customer_accepted,
                            external_options_given=external_options)
         for name, value in updates.items():
@@ -827,12 +828,16 @@ def acknowledge_on_screen(*, case: Case) -> Case:
     return transition(case=case, to=S.ACKNOWLEDGED, actor=None, acknowledged_via=WEB_PAGE)
 
 
-def default_external_options() -> str:
-    return settings.COMPLAINTDESK.get(
-        "EXTERNAL_OPTIONS",
-        "If you disagree, you may apply to the financial ombudsman or the regulator "
-        "(for banks in Russia: the Bank of Russia, cbr.ru/reception).",
-    )
+def default_external_options(case: Case | None = None) -> str:
+    """Where the customer may turn if they disagree: the deployment's own text when configured,
+    else the default one in the case's language (the customer reads it)."""
+    configured = settings.COMPLAINTDESK.get("EXTERNAL_OPTIONS")
+    if configured:
+        return configured
+    language = notifications.customer_language(case) if case is not None else None
+    with translation.override(language) if language else contextlib.nullcontext():
+        return _("If you disagree, you may apply to the financial ombudsman or the regulator "
+                 "(for banks in Russia: the Bank of Russia, cbr.ru/reception).")
 
 
 def decide(

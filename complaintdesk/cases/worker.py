@@ -163,7 +163,7 @@ def check_deadlines(*, worker_id: str, now: datetime, batch: int, report: PassRe
     )
     for pk in due:
         # A case may owe several steps (the workers were down): take them one by one.
-        for _ in range(4):
+        for _attempt in range(4):
             step = _take_step(pk=pk, now=now)
             if step is None:
                 break

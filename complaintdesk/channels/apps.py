@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ChannelsConfig(AppConfig):
     name = "complaintdesk.channels"
     label = "channels"
-    verbose_name = "Channels"
+    verbose_name = gettext_lazy("Channels")

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.cases.models import Channel
 from complaintdesk.channels.conf import read_secret_file
@@ -39,7 +40,8 @@ class Mailbox(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        verbose_name_plural = "mailboxes"
+        verbose_name = pgettext_lazy("model name", "mailbox")
+        verbose_name_plural = pgettext_lazy("model name", "mailboxes")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
@@ -69,6 +71,10 @@ class WebhookSource(models.Model):
     queue = models.ForeignKey("cases.Queue", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "webhook source")
+        verbose_name_plural = pgettext_lazy("model name", "webhook sources")
 
     def __str__(self) -> str:
         return self.name
@@ -106,6 +112,8 @@ class InboundRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "key"], name="uniq_inbound_channel_key")
         ]
+        verbose_name = pgettext_lazy("model name", "inbound record")
+        verbose_name_plural = pgettext_lazy("model name", "inbound records")
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.key} → {self.outcome}"
@@ -126,6 +134,8 @@ class ChannelLink(models.Model):
                                     name="uniq_channel_link")
         ]
         indexes = [models.Index(fields=["channel", "address"], name="channel_link_address")]
+        verbose_name = pgettext_lazy("model name", "channel link")
+        verbose_name_plural = pgettext_lazy("model name", "channel links")
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
@@ -141,6 +151,10 @@ class OutboundRecord(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     receipts = models.JSONField(default=list, blank=True)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "outbound record")
+        verbose_name_plural = pgettext_lazy("model name", "outbound records")
+
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id} ({self.status})"
 
@@ -153,6 +167,10 @@ class ChannelState(models.Model):
     value = models.CharField(max_length=200)
     updated_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "channel state")
+        verbose_name_plural = pgettext_lazy("model name", "channel states")
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"

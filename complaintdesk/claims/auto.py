@@ -267,7 +267,7 @@ def _approve(case: Case, matrix_row: DecisionMatrix, decision: Decision, factors
     amount = case.amount_claimed
     services.decide(
         case=case, outcome=CaseOutcome.UPHELD, actor=None, amount_paid=amount, notify=notify,
-        text=notifications.auto_approved_text(amount, case.currency),
+        text=notifications.auto_approved_text(case, amount),
         data={"automatic": True, "matrix_id": matrix_row.pk, "matrix_topic": matrix_row.topic.code,
               "matrix_version": matrix_row.version, "rule": decision.rule_name,
               "factors": _jsonable_factors(factors)},

@@ -30,7 +30,9 @@ def time_to_decision(*, since: datetime) -> list[dict]:
     rows = (Case.objects.filter(kind__in=(Kind.CLAIM, Kind.COMPLAINT), decided_at__gte=since)
             .values("kind").annotate(n=Count("pk"), avg=Avg(_duration("decided_at")))
             .order_by("kind"))
-    return [{"kind": r["kind"], "decided": r["n"], "hours": _hours(r["avg"])} for r in rows]
+    labels = dict(Kind.choices)
+    return [{"kind": r["kind"], "kind_label": labels.get(r["kind"], r["kind"]), "decided": r["n"],
+             "hours": _hours(r["avg"])} for r in rows]
 
 
 def claims_summary(*, since: datetime) -> dict:
@@ -61,13 +63,15 @@ def budget_by_month(*, since: datetime) -> list[dict]:
     """Money committed automatically per topic matrix and calendar month, against the cap."""
     rows = (Payout.objects.filter(created_at__gte=since).exclude(status=Payout.Status.FAILED)
             .annotate(month=TruncMonth("created_at"))
-            .values("matrix__topic_id", "matrix__topic__code", "month", "currency")
+            .values("matrix__topic_id", "matrix__topic__code", "matrix__topic__name", "month",
+                    "currency")
             .annotate(n=Count("pk"), paid=Sum("amount")).order_by("-month", "matrix__topic__code"))
     caps = dict(DecisionMatrix.objects.filter(active=True).values_list("topic_id", "monthly_cap"))
     out = []
     for r in rows:
         cap = caps.get(r["matrix__topic_id"])
-        out.append({"topic": r["matrix__topic__code"], "month": r["month"], "n": r["n"],
+        out.append({"topic": r["matrix__topic__code"], "topic_name": r["matrix__topic__name"],
+                    "month": r["month"], "n": r["n"],
                     "paid": r["paid"], "currency": r["currency"], "cap": cap,
                     "used": float(r["paid"] / cap) if cap else None})
     return out
@@ -79,7 +83,7 @@ def audit_loss() -> list[dict]:
     money = DecimalField(max_digits=16, decimal_places=2)
     audited = Q(audit_result__in=(AuditResult.FOUNDED, AuditResult.UNFOUNDED))
     rows = (Payout.objects.exclude(status=Payout.Status.FAILED)
-            .values("matrix__topic_id", "matrix__topic__code")
+            .values("matrix__topic_id", "matrix__topic__code", "matrix__topic__name")
             .annotate(
                 auto_paid=Sum("amount"),
                 sampled=Count("pk", filter=Q(audit_selected=True)),
@@ -94,7 +98,8 @@ def audit_loss() -> list[dict]:
     for r in rows:
         rate = (float(r["unfounded_money"] / r["audited_money"]) if r["audited_money"] else None)
         out.append({
-            "topic": r["matrix__topic__code"], "auto_paid": r["auto_paid"],
+            "topic": r["matrix__topic__code"], "topic_name": r["matrix__topic__name"],
+            "auto_paid": r["auto_paid"],
             "sampled": r["sampled"], "audited": r["audited"],
             "audited_money": r["audited_money"], "unfounded_money": r["unfounded_money"],
             "loss_rate": rate,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.claims.payouts import PayoutStatus
 
@@ -87,6 +88,8 @@ class ClaimEvaluation(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"], name="claim_eval_case_at")]
+        verbose_name = pgettext_lazy("model name", "claim evaluation")
+        verbose_name_plural = pgettext_lazy("model name", "claim evaluations")
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.outcome} ({self.rule_name or 'default'})"
@@ -138,6 +141,8 @@ class Payout(models.Model):
             models.Index(fields=["status", "available_at"], name="payout_status_available"),
             models.Index(fields=["matrix", "created_at"], name="payout_matrix_created"),
         ]
+        verbose_name = pgettext_lazy("model name", "payout")
+        verbose_name_plural = pgettext_lazy("model name", "payouts")
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} for case {self.case_id} ({self.status})"
@@ -158,7 +163,8 @@ class ClaimEvidence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "flag"], name="uniq_claim_evidence_flag")
         ]
-        verbose_name_plural = _("claim evidence")
+        verbose_name = pgettext_lazy("model name", "claim evidence item")
+        verbose_name_plural = pgettext_lazy("model name", "claim evidence")
 
     def __str__(self) -> str:
         return f"{self.flag}={self.value}"

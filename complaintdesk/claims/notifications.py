@@ -7,12 +7,15 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 
-def auto_approved_text(amount: Decimal, currency: str) -> str:
-    # The decision text goes to the customer in their language via cases.notifications.decision;
-    # keep it short and bilingual so it reads right without a translation catalogue entry.
-    value = formats.number_format(amount, 2)
-    return (f"Ваше требование удовлетворено автоматически, {value} {currency} будут возвращены. / "
-            f"Your claim was approved automatically; {value} {currency} will be paid back.")
+def auto_approved_text(case, amount: Decimal) -> str:
+    """The decision text, in the case's language only: it is stored on the case and sent inside
+    the decision message (cases.notifications.decision), which the customer reads."""
+    from complaintdesk.cases.notifications import customer_language
+
+    with translation.override(customer_language(case)):
+        return _("Your claim was approved automatically; %(amount)s %(currency)s will be paid "
+                 "back.") % {"amount": formats.number_format(amount, 2, use_l10n=True),
+                             "currency": case.currency}
 
 
 def cap_reached(matrix, *, month: str, case, recipient=None) -> tuple[str, str]:
@@ -21,7 +24,7 @@ def cap_reached(matrix, *, month: str, case, recipient=None) -> tuple[str, str]:
 
     with translation.override(staff_language(recipient)):
         values = {
-            "topic": matrix.topic.code, "month": month, "version": matrix.version,
+            "topic": matrix.topic.name, "month": month, "version": matrix.version,
             "cap": formats.number_format(matrix.monthly_cap, 2), "currency": matrix.currency,
             "ref": case.reference, "url": f"{settings.SITE_URL}/desk/claims/",
         }

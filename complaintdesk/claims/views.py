@@ -71,9 +71,13 @@ def simulate(request):
     except HistoryError as error:
         messages.error(request, str(error))
         return redirect("claims:overview")
-    title = f"Claims in the database{f' ({topic})' if topic else ''}: pay or investigate?"
+    names = dict(Topic.objects.values_list("code", "name"))
+    title = (_("Claims in the database (%(topic)s): pay or investigate?")
+             % {"topic": names.get(topic, topic)} if topic
+             else _("Claims in the database: pay or investigate?"))
     # The report inlines plotly.js; the nonce lets exactly its scripts run under the CSP.
-    return HttpResponse(with_nonce(render_html(result, title=title), request.csp_nonce))
+    return HttpResponse(with_nonce(render_html(result, title=title, topic_names=names),
+                                   request.csp_nonce))
 
 
 @login_required

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class InsightsConfig(AppConfig):
     name = "complaintdesk.insights"
     label = "insights"
-    verbose_name = "Insights"
+    verbose_name = gettext_lazy("Insights")

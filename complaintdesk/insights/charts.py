@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import plotly.graph_objects as go
 
-from complaintdesk.insights.reports import Table
+from complaintdesk.insights.reports import Table, column_label
 from complaintdesk.lib.charts import with_nonce
 
 
@@ -19,6 +19,9 @@ def figure_html(table: Table, rows: list[list], *, nonce: str) -> str:
     if only:
         col = table.header.index(only[0]) if only[0] in table.header else None
         rows = [r for r in rows if col is None or r[col] != only[1]]
+    # Legends and axes speak the reader's language: labelled cells and column names.
+    rows = table.labelled_rows(rows)
+    labels = [column_label(h) for h in table.header]
     grouped: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     for r in rows:
         xs, ys = grouped[str(r[series])]
@@ -32,9 +35,11 @@ def figure_html(table: Table, rows: list[list], *, nonce: str) -> str:
             fig.add_trace(go.Bar(x=xs, y=ys, name=name))
     fig.update_layout(
         height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, barmode="group",
-        yaxis_title=table.header[y], legend_title_text=table.header[series],
+        yaxis_title=labels[y], legend_title_text=labels[series],
         template="plotly_white",
     )
+    # Periods stay as written (ISO dates): a date axis would print English month names.
+    fig.update_xaxes(type="category")
     html = fig.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True,
                                                                         "displaylogo": False})
     return with_nonce(html, nonce)  # the page's CSP allows no other inline script

@@ -12,6 +12,19 @@ from complaintdesk.insights.models import (
 )
 from complaintdesk.lib.forms import IsoDateInput, IsoDateTimeInput
 
+# The schedule form names dashboard tables the way the dashboard titles them.
+DASHBOARD_TABLE_LABELS = {
+    "volumes": _("Cases by period and kind"),
+    "volumes_topic": _("Cases by kind and topic"),
+    "volumes_channel": _("Cases by kind and channel"),
+    "timeliness": _("Timeliness by kind and channel"),
+    "quality": _("Quality by kind"),
+    "complaint_rate": _("Complaints per 1,000 customers / orders"),
+    "money": _("Money and cost of failure by kind and topic"),
+    "satisfaction_topic": _("Satisfaction by topic"),
+    "satisfaction_queue": _("Satisfaction by queue"),
+}
+
 
 class LinesField(forms.CharField):
     """A textarea whose lines become an ordered list."""
@@ -34,6 +47,8 @@ class RootCauseForm(forms.ModelForm):
     class Meta:
         model = RootCause
         fields = ["title", "problem", "topic", "theme", "incident", "whys"]
+        labels = {"title": _("Title"), "problem": _("Problem"), "topic": _("Topic"),
+                  "theme": _("Theme"), "incident": _("Incident")}
 
     def clean(self):
         data = super().clean()
@@ -46,6 +61,7 @@ class CauseForm(forms.ModelForm):
     class Meta:
         model = Cause
         fields = ["text", "depth", "priority"]
+        labels = {"text": _("Cause"), "depth": _("Depth (which why)"), "priority": _("Priority")}
 
 
 def _staff():
@@ -53,11 +69,13 @@ def _staff():
 
 
 class ActionForm(forms.ModelForm):
-    deadline = forms.DateField(required=False, widget=IsoDateInput())
+    deadline = forms.DateField(required=False, widget=IsoDateInput(), label=_("Deadline"))
 
     class Meta:
         model = CorrectiveAction
         fields = ["title", "owner", "deadline", "status", "topic", "forecast_drop_pct"]
+        labels = {"title": _("Action"), "owner": _("Owner"), "status": _("Status"),
+                  "topic": _("Topic"), "forecast_drop_pct": _("Expected drop in cases, %")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,11 +84,15 @@ class ActionForm(forms.ModelForm):
 
 class ScheduleForm(forms.ModelForm):
     dashboard = forms.ChoiceField(choices=[("all", _("All dashboard tables"))]
-                                  + [(n, n) for n in reports.DASHBOARD_TABLES])
+                                  + [(n, DASHBOARD_TABLE_LABELS[n]) for n in reports.DASHBOARD_TABLES],
+                                  label=_("Dashboard tables"))
 
     class Meta:
         model = ReportSchedule
         fields = ["name", "dashboard", "recipients", "frequency", "next_run_at", "active"]
+        labels = {"name": _("Report name"), "recipients": _("Recipients"),
+                  "frequency": _("Frequency"), "next_run_at": _("Next sending"),
+                  "active": _("Active")}
         widgets = {"recipients": forms.Textarea(attrs={"rows": 3}),
                    "next_run_at": IsoDateTimeInput()}
 
@@ -79,12 +101,14 @@ class OrganisationBaseForm(forms.ModelForm):
     class Meta:
         model = OrganisationBase
         fields = ["period_start", "period_end", "customers", "orders"]
+        labels = {"period_start": _("Period from"), "period_end": _("Period to (inclusive)"),
+                  "customers": _("Customers"), "orders": _("Orders")}
         widgets = {"period_start": IsoDateInput(), "period_end": IsoDateInput()}
 
 
 class ThemeRunForm(forms.Form):
-    start = forms.DateField(widget=IsoDateInput())
-    end = forms.DateField(widget=IsoDateInput())
+    start = forms.DateField(widget=IsoDateInput(), label=_("From"))
+    end = forms.DateField(widget=IsoDateInput(), label=_("To"))
     k = forms.IntegerField(required=False, min_value=2, max_value=40,
                            label=_("Number of themes (empty: automatic)"))
 

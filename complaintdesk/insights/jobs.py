@@ -288,20 +288,25 @@ def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
     tables = []
     for name in report_tables(schedule):
         table = reports.build(name, user, f)
-        tables.append({"name": name, "table": table, "rows": list(table.rows)})
+        rows = list(table.rows)
+        tables.append({"name": name, "table": table, "rows": rows,
+                       "display_rows": table.display_rows(rows)})
     by_name = {t["name"]: t for t in tables}
     headline: dict[str, object] = {}
+    # The summary's lines are read by people: translated at build time, kinds as labels.
     if "volumes_channel" in by_name:
         for kind, _ch, n in by_name["volumes_channel"]["rows"]:
-            headline[f"{kind} cases"] = int(headline.get(f"{kind} cases", 0)) + n
+            key = _("%(kind)s: cases") % {"kind": reports.cell_label("kind", kind)}
+            headline[key] = int(headline.get(key, 0)) + n
     if "timeliness" in by_name:
         t = by_name["timeliness"]["table"]
         for row in by_name["timeliness"]["rows"]:
-            if row[1] == "(all)":
-                headline[f"{row[0]} SLA breaches"] = row[t.header.index("breaches")]
+            if row[1] == reports.ALL_CHANNELS:
+                key = _("%(kind)s: SLA breaches") % {"kind": reports.cell_label("kind", row[0])}
+                headline[key] = row[t.header.index("breaches")]
     if "money" in by_name:
         for row in by_name["money"]["rows"]:
-            key = f"{row[0]} cost of failure"
+            key = _("%(kind)s: cost of failure") % {"kind": reports.cell_label("kind", row[0])}
             headline[key] = headline.get(key, 0) + row[8]
     run = ThemeRun.objects.order_by("-created_at", "-id").first()
     themes = list(run.themes.all()[:5]) if run is not None else []
@@ -312,7 +317,9 @@ def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
         status__in=[CorrectiveAction.State.PLANNED, CorrectiveAction.State.IN_PROGRESS],
     ).select_related("owner").order_by("deadline", "pk"))
     params = urlencode(f.as_params())
-    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline,
+    filters = [(reports.column_label(k), reports.cell_label(k, v))
+               for k, v in (schedule.filters or {}).items()]
+    return {"schedule": schedule, "f": f, "tables": tables, "headline": headline, "filters": filters,
             "themes": themes, "theme_run": run, "overdue": overdue, "due_soon": due_soon,
             "due_days": ACTIONS_DUE_DAYS, "params": params,
             "dashboard_url": f"{settings.SITE_URL}/desk/insights/?{params}",
@@ -325,36 +332,38 @@ def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
     and a link to the printable page."""
     data = report_data(schedule, f, user)
     parts = [f"{schedule.name}: {f.start} – {f.end}", "",
-             f"Printable report (print or save as PDF): {data['print_url']}", ""]
+             _("Printable report (print or save as PDF): %(url)s") % {"url": data["print_url"]}, ""]
     if data["headline"]:
-        parts.append("== Summary")
+        parts.append("== " + _("Summary"))
         parts += [f"{k}: {v}" for k, v in data["headline"].items()]
         parts.append("")
     for t in data["tables"]:
-        table, rows = t["table"], t["rows"]
-        parts.append(f"== {table.title} ({len(rows)} rows)")
-        parts.append(" | ".join(table.header))
+        table, rows = t["table"], t["display_rows"]
+        parts.append("== " + _("%(title)s (%(n)s rows)") % {"title": table.title, "n": len(rows)})
+        parts.append(" | ".join(table.labels))
         for row in rows[:REPORT_TABLE_ROWS]:
             parts.append(" | ".join("" if v is None else str(v) for v in row))
         if len(rows) > REPORT_TABLE_ROWS:
-            parts.append(f"… {len(rows) - REPORT_TABLE_ROWS} more rows in the export")
+            parts.append(_("… %(n)s more rows in the export") % {"n": len(rows) - REPORT_TABLE_ROWS})
         parts.append(f"XLSX: {settings.SITE_URL}/desk/insights/export/{t['name']}.xlsx?{data['params']}")
         parts.append("")
     if data["theme_run"] is not None:
-        parts.append("== Top themes (latest run)")
+        parts.append("== " + _("Top themes (latest run)"))
         for th in data["themes"]:
-            flag = " NEW" if th.is_new else (" GROWING" if th.is_growing else "")
-            parts.append(f"{th.size} cases: {th.label}{flag}")
+            flag = (" " + _("NEW")) if th.is_new else ((" " + _("GROWING")) if th.is_growing else "")
+            parts.append(_("%(n)s cases: %(label)s") % {"n": th.size, "label": th.label} + flag)
         parts.append("")
-    parts.append(f"== Corrective actions overdue: {len(data['overdue'])}")
+    nobody = _("no owner")
+    parts.append("== " + _("Corrective actions overdue: %(n)s") % {"n": len(data["overdue"])})
     for a in data["overdue"][:10]:
-        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else nobody})")
     parts.append("")
-    parts.append(f"== Corrective actions due in the next {data['due_days']} days: {len(data['due_soon'])}")
+    parts.append("== " + _("Corrective actions due in the next %(days)s days: %(n)s") % {
+        "days": data["due_days"], "n": len(data["due_soon"])})
     for a in data["due_soon"][:10]:
-        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else 'no owner'})")
+        parts.append(f"{a.deadline} {a.title} ({a.owner.get_username() if a.owner else nobody})")
     parts.append("")
-    parts.append(f"Dashboard: {data['dashboard_url']}")
+    parts.append(_("Dashboard: %(url)s") % {"url": data["dashboard_url"]})
     return "\n".join(parts)
 
 

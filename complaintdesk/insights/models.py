@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganisationBase(models.Model):
@@ -21,6 +22,8 @@ class OrganisationBase(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period_start", "period_end"], name="uniq_orgbase_period")
         ]
+        verbose_name = pgettext_lazy("model name", "organisation base")
+        verbose_name_plural = pgettext_lazy("model name", "organisation bases")
 
     def __str__(self) -> str:
         return f"{self.period_start} – {self.period_end}"
@@ -61,6 +64,8 @@ class Spike(models.Model):
                 fields=["freq", "dimension", "group_key", "start"], name="uniq_spike_group_window"
             )
         ]
+        verbose_name = pgettext_lazy("model name", "spike")
+        verbose_name_plural = pgettext_lazy("model name", "spikes")
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.group_key} {self.start:%Y-%m-%d %H:%M} ({self.observed})"
@@ -84,6 +89,8 @@ class ThemeRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = pgettext_lazy("model name", "theme run")
+        verbose_name_plural = pgettext_lazy("model name", "theme runs")
 
     def __str__(self) -> str:
         return f"Themes {self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
@@ -106,6 +113,8 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["run", "position"]
+        verbose_name = pgettext_lazy("model name", "theme")
+        verbose_name_plural = pgettext_lazy("model name", "themes")
 
     def __str__(self) -> str:
         return self.label
@@ -135,6 +144,8 @@ class RootCause(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = pgettext_lazy("model name", "root cause analysis")
+        verbose_name_plural = pgettext_lazy("model name", "root cause analyses")
 
     def __str__(self) -> str:
         return self.title
@@ -150,6 +161,8 @@ class Cause(models.Model):
 
     class Meta:
         ordering = ["priority", "depth", "id"]
+        verbose_name = pgettext_lazy("model name", "cause")
+        verbose_name_plural = pgettext_lazy("model name", "causes")
 
     def __str__(self) -> str:
         return self.text
@@ -182,6 +195,8 @@ class CorrectiveAction(models.Model):
 
     class Meta:
         ordering = ["deadline", "id"]
+        verbose_name = pgettext_lazy("model name", "corrective action")
+        verbose_name_plural = pgettext_lazy("model name", "corrective actions")
 
     def __str__(self) -> str:
         return self.title
@@ -214,6 +229,8 @@ class SurveyInvitation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "sent_at"], name="survey_customer_sent")]
+        verbose_name = pgettext_lazy("model name", "survey invitation")
+        verbose_name_plural = pgettext_lazy("model name", "survey invitations")
 
     def __str__(self) -> str:
         return f"survey {self.case_id}: {self.csat}"
@@ -239,6 +256,8 @@ class RecoveryTask(models.Model):
 
     class Meta:
         ordering = ["state", "-created_at"]
+        verbose_name = pgettext_lazy("model name", "recovery call")
+        verbose_name_plural = pgettext_lazy("model name", "recovery calls")
 
     def __str__(self) -> str:
         return f"recovery call {self.case_id} ({self.state})"
@@ -261,6 +280,10 @@ class ReportSchedule(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "scheduled report")
+        verbose_name_plural = pgettext_lazy("model name", "scheduled reports")
 
     def __str__(self) -> str:
         return self.name
@@ -310,6 +333,8 @@ class DailyCaseStats(models.Model):
     class Meta:
         indexes = [models.Index(fields=["day", "kind"], name="dailystats_day_kind"),
                    models.Index(fields=["grain", "day"], name="dailystats_grain_day")]
+        verbose_name = pgettext_lazy("model name", "daily case statistics")
+        verbose_name_plural = pgettext_lazy("model name", "daily case statistics rows")
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.channel}: {self.cases}"
@@ -335,6 +360,8 @@ class DailyDurationBucket(models.Model):
     class Meta:
         indexes = [models.Index(fields=["day", "span"], name="durbucket_day_span"),
                    models.Index(fields=["grain", "day"], name="durbucket_grain_day")]
+        verbose_name = pgettext_lazy("model name", "daily duration bucket")
+        verbose_name_plural = pgettext_lazy("model name", "daily duration buckets")
 
     def __str__(self) -> str:
         return f"{self.day} {self.span} bucket {self.bucket}: {self.n}"
@@ -346,6 +373,10 @@ class RollupState(models.Model):
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
     last_sweep_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "roll-up state")
+        verbose_name_plural = pgettext_lazy("model name", "roll-up states")
 
     def __str__(self) -> str:
         return f"roll-up refreshed {self.refreshed_at}"

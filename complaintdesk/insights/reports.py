@@ -7,6 +7,7 @@ and claims are never averaged together: every table is grouped by kind first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -40,10 +41,21 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce, Trunc, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases.lifecycle import Status as S
-from complaintdesk.cases.models import Accepted, Case, Customer, Event, EventType, HandlingCostRate, Kind
+from complaintdesk.cases.models import (
+    Accepted,
+    Case,
+    Channel,
+    Customer,
+    Event,
+    EventType,
+    HandlingCostRate,
+    Kind,
+)
 
 GRANULARITIES = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
@@ -271,6 +283,109 @@ def duration_percentiles(
 # ---------------------------------------------------------------- tables
 
 
+# Column keys stay English: the API, the exports and the charts address columns by them. What a
+# person reads is the label below (a context keeps them apart from the same words elsewhere).
+COLUMN_LABELS: dict[str, Any] = {
+    "period": pgettext_lazy("dashboard column", "period"),
+    "kind": pgettext_lazy("dashboard column", "kind"),
+    "cases": pgettext_lazy("dashboard column", "cases"),
+    "topic": pgettext_lazy("dashboard column", "topic"),
+    "topic name": pgettext_lazy("dashboard column", "topic name"),
+    "channel": pgettext_lazy("dashboard column", "channel"),
+    "queue": pgettext_lazy("dashboard column", "queue"),
+    "queue name": pgettext_lazy("dashboard column", "queue name"),
+    "ack median h": pgettext_lazy("dashboard column", "ack median h"),
+    "ack p90 h": pgettext_lazy("dashboard column", "ack p90 h"),
+    "resolve median h": pgettext_lazy("dashboard column", "resolve median h"),
+    "resolve p90 h": pgettext_lazy("dashboard column", "resolve p90 h"),
+    "SLA measured": pgettext_lazy("dashboard column", "SLA measured"),
+    "SLA met": pgettext_lazy("dashboard column", "SLA met"),
+    "SLA compliance %": pgettext_lazy("dashboard column", "SLA compliance %"),
+    "breaches": pgettext_lazy("dashboard column", "breaches"),
+    "repeat rate %": pgettext_lazy("dashboard column", "repeat rate %"),
+    "reopened": pgettext_lazy("dashboard column", "reopened"),
+    "reopen rate %": pgettext_lazy("dashboard column", "reopen rate %"),
+    "closed": pgettext_lazy("dashboard column", "closed"),
+    "accepted": pgettext_lazy("dashboard column", "accepted"),
+    "not accepted": pgettext_lazy("dashboard column", "not accepted"),
+    "accepted share %": pgettext_lazy("dashboard column", "accepted share %"),
+    "base from": pgettext_lazy("dashboard column", "base from"),
+    "base to": pgettext_lazy("dashboard column", "base to"),
+    "customers": pgettext_lazy("dashboard column", "customers"),
+    "orders": pgettext_lazy("dashboard column", "orders"),
+    "complaints": pgettext_lazy("dashboard column", "complaints"),
+    "claims": pgettext_lazy("dashboard column", "claims"),
+    "complaints per 1,000 customers": pgettext_lazy("dashboard column",
+                                                    "complaints per 1,000 customers"),
+    "complaints per 1,000 orders": pgettext_lazy("dashboard column", "complaints per 1,000 orders"),
+    "claims per 1,000 customers": pgettext_lazy("dashboard column", "claims per 1,000 customers"),
+    "claims per 1,000 orders": pgettext_lazy("dashboard column", "claims per 1,000 orders"),
+    "claimed": pgettext_lazy("dashboard column", "claimed"),
+    "paid back": pgettext_lazy("dashboard column", "paid back"),
+    "paid share %": pgettext_lazy("dashboard column", "paid share %"),
+    "handling cost": pgettext_lazy("dashboard column", "handling cost"),
+    "cost of failure": pgettext_lazy("dashboard column", "cost of failure"),
+    "responses": pgettext_lazy("dashboard column", "responses"),
+    "CSAT average (1–5)": pgettext_lazy("dashboard column", "CSAT average (1–5)"),
+    "CSAT % (4–5)": pgettext_lazy("dashboard column", "CSAT % (4–5)"),
+    "NPS answers": pgettext_lazy("dashboard column", "NPS answers"),
+    "NPS": pgettext_lazy("dashboard column", "NPS"),
+    "reference": pgettext_lazy("dashboard column", "reference"),
+    "received": pgettext_lazy("dashboard column", "received"),
+    "product": pgettext_lazy("dashboard column", "product"),
+    "status": pgettext_lazy("dashboard column", "status"),
+    "customer": pgettext_lazy("dashboard column", "customer"),
+    "amount claimed": pgettext_lazy("dashboard column", "amount claimed"),
+    "paid": pgettext_lazy("dashboard column", "paid"),
+    "subject": pgettext_lazy("dashboard column", "subject"),
+    "customer id": pgettext_lazy("dashboard column", "customer id"),
+    "cases in period": pgettext_lazy("dashboard column", "cases in period"),
+    "open without answer": pgettext_lazy("dashboard column", "open without answer"),
+    "escalations (ever)": pgettext_lazy("dashboard column", "escalations (ever)"),
+    "resonance cases (ever)": pgettext_lazy("dashboard column", "resonance cases (ever)"),
+    "serial claimant": pgettext_lazy("dashboard column", "serial claimant"),
+    "risk": pgettext_lazy("dashboard column", "risk"),
+}
+_REPEAT_COLUMN = re.compile(r"repeat contacts \((\d+) d\)")
+# Coded cell values shown as words; the stored rows keep the codes (exports, API, tests).
+ALL_CHANNELS, NO_TOPIC, NO_QUEUE = "(all)", "(no topic)", "(no queue)"
+CELL_LABELS: dict[str, Any] = {
+    ALL_CHANNELS: gettext_lazy("(all channels)"),
+    NO_TOPIC: gettext_lazy("(no topic)"),
+    NO_QUEUE: gettext_lazy("(no queue)"),
+}
+RISK_LABELS = {"resonance": gettext_lazy("resonance"), "high": gettext_lazy("high"),
+               "watch": gettext_lazy("watch")}
+GRANULARITY_LABELS = {"day": gettext_lazy("day"), "week": gettext_lazy("week"),
+                      "month": gettext_lazy("month")}
+VOLUME_TITLES = {"day": gettext_lazy("Cases per day, by kind"),
+                 "week": gettext_lazy("Cases per week, by kind"),
+                 "month": gettext_lazy("Cases per month, by kind")}
+
+
+def column_label(key: str) -> str:
+    if (m := _REPEAT_COLUMN.fullmatch(key)) is not None:
+        return _("repeat contacts (%(days)s d)") % {"days": m.group(1)}
+    return str(COLUMN_LABELS.get(key, key))
+
+
+def cell_label(column: str, value: Any) -> Any:
+    """A cell as a person reads it: labels for kinds, channels, risks, flags and placeholders."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if not isinstance(value, str):
+        return value
+    if value in CELL_LABELS:
+        return str(CELL_LABELS[value])
+    if column == "kind":
+        return _kind_label(value)
+    if column == "channel":
+        return str(dict(Channel.choices).get(value, value))
+    if column == "risk":
+        return str(RISK_LABELS.get(value, value))
+    return value
+
+
 @dataclass
 class Table:
     key: str
@@ -278,6 +393,24 @@ class Table:
     header: list[str]
     rows: Iterable[Sequence[Any]]
     chart: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shown_columns(self) -> list[int]:
+        """Columns a person sees: a code column is left out where its name column is present
+        (exports and the API keep both)."""
+        return [i for i, h in enumerate(self.header) if f"{h} name" not in self.header]
+
+    @property
+    def labels(self) -> list[str]:
+        return [column_label(self.header[i]) for i in self.shown_columns]
+
+    def labelled_rows(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        """Every column, coded cells as words (the charts index columns by position)."""
+        return [[cell_label(h, v) for h, v in zip(self.header, row, strict=False)] for row in rows]
+
+    def display_rows(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        shown = self.shown_columns
+        return [[row[i] for i in shown] for row in self.labelled_rows(rows)]
 
 
 def _pct(part: int | float | None, whole: int | float | None) -> float | None:
@@ -308,7 +441,7 @@ def volumes_by_period(user, f: Filters) -> Table:
                       else r["period"])
             counts[(period, r["kind"])] += r["n"]
     data = [[p, k, n] for (p, k), n in sorted(counts.items())]
-    return Table("volumes", f"Cases per {f.granularity}, by kind", ["period", "kind", "cases"], data,
+    return Table("volumes", str(VOLUME_TITLES[f.granularity]), ["period", "kind", "cases"], data,
                  chart={"type": "line", "x": 0, "series": 1, "y": 2})
 
 
@@ -329,9 +462,9 @@ def _merged_counts(user, f: Filters, group: Sequence[str], live_aggs: dict[str, 
 def volumes_by_topic(user, f: Filters) -> Table:
     counts = _merged_counts(user, f, ["kind", "topic__code", "topic__name"], {"n": Count("pk")},
                             {"n": Sum("cases")}, ["kind", "topic_id"])
-    data = [[k, code or "", name or "(no topic)", c["n"]] for (k, code, name), c in counts.items()]
+    data = [[k, code or "", name or NO_TOPIC, c["n"]] for (k, code, name), c in counts.items()]
     data.sort(key=lambda r: (r[0], -r[3], r[1]))
-    return Table("volumes_topic", "Cases by kind and topic", ["kind", "topic", "topic name", "cases"],
+    return Table("volumes_topic", _("Cases by kind and topic"), ["kind", "topic", "topic name", "cases"],
                  data, chart={"type": "bar", "x": 2, "series": 0, "y": 3})
 
 
@@ -340,7 +473,7 @@ def volumes_by_channel(user, f: Filters) -> Table:
                             ["kind", "channel"])
     data = [[k, ch, c["n"]] for (k, ch), c in counts.items()]
     data.sort(key=lambda r: (r[0], -r[2], r[1]))
-    return Table("volumes_channel", "Cases by kind and channel", ["kind", "channel", "cases"], data,
+    return Table("volumes_channel", _("Cases by kind and channel"), ["kind", "channel", "cases"], data,
                  chart={"type": "bar", "x": 1, "series": 0, "y": 2})
 
 
@@ -410,9 +543,10 @@ def timeliness(user, f: Filters, *, now: datetime | None = None) -> Table:
                      d[0.5], d[0.9], c["sla_measured"], c["sla_met"],
                      _pct(c["sla_met"], c["sla_measured"]), c["breaches"]])
     data.sort(key=lambda row: (row[0], row[1] != "(all)", row[1]))
-    title = "Timeliness by kind and channel"
+    title = _("Timeliness by kind and channel")
     if precision != "exact":
-        title += f" (percentiles from daily duration buckets, {precision})"
+        title += " " + _("(percentiles from daily duration buckets, histogram ±%(pct)s %%)") % {
+            "pct": rollup.BUCKET_PRECISION_PCT}
     return Table("timeliness", title, header, data,
                  chart={"type": "bar", "x": 1, "series": 0, "y": 5, "only": ("channel", "(all)")})
 
@@ -473,7 +607,7 @@ def quality(user, f: Filters) -> Table:
     data = [[r["kind"], r["total"], r["repeats"], _pct(r["repeats"], r["total"]), r["reopened"],
              _pct(r["reopened"], r["closed_or_reopened"]), r["closed"], r["accepted"],
              r["not_accepted"], _pct(r["accepted"], r["closed"])] for r in rows]
-    return Table("quality", "Quality by kind", header, data)
+    return Table("quality", _("Quality by kind"), header, data)
 
 
 def complaint_rate(user, f: Filters) -> Table:
@@ -501,7 +635,7 @@ def complaint_rate(user, f: Filters) -> Table:
                      agg["complaints"], agg["claims"],
                      per_1000(agg["complaints"], base.customers), per_1000(agg["complaints"], base.orders),
                      per_1000(agg["claims"], base.customers), per_1000(agg["claims"], base.orders)])
-    return Table("complaint_rate", "Complaints per 1,000 customers / orders", header, data)
+    return Table("complaint_rate", _("Complaints per 1,000 customers / orders"), header, data)
 
 
 def handling_cost_expr():
@@ -549,10 +683,10 @@ def money(user, f: Filters) -> Table:
     data = []
     for (kind, code, name), r in sums.items():
         claimed, paid, handling = r["claimed"], r["paid"], r["handling"]
-        data.append([kind, code or "", name or "(no topic)", r["n"],
+        data.append([kind, code or "", name or NO_TOPIC, r["n"],
                      claimed, paid, _pct(paid, claimed), handling, paid + handling])
     data.sort(key=lambda row: (row[0], -row[8], row[1]))
-    return Table("money", "Money and cost of failure by kind and topic", header, data,
+    return Table("money", _("Money and cost of failure by kind and topic"), header, data,
                  chart={"type": "bar", "x": 2, "series": 0, "y": 8})
 
 
@@ -571,18 +705,18 @@ def _satisfaction(user, f: Filters, key: str, code: str, name: str, title: str) 
     for r in rows:
         nps = (round(100.0 * (r["promoters"] - r["detractors"]) / r["nps_n"], 1)
                if r["nps_n"] else None)
-        data.append([r[code] or "", r[name] or f"(no {key})", r["responses"],
+        data.append([r[code] or "", r[name] or (NO_TOPIC if key == "topic" else NO_QUEUE), r["responses"],
                      round(float(r["csat_avg"]), 2) if r["csat_avg"] is not None else None,
                      _pct(r["satisfied"], r["responses"]), r["nps_n"], nps])
     return Table(f"satisfaction_{key}", title, header, data)
 
 
 def satisfaction_by_topic(user, f: Filters) -> Table:
-    return _satisfaction(user, f, "topic", "topic__code", "topic__name", "Satisfaction by topic")
+    return _satisfaction(user, f, "topic", "topic__code", "topic__name", _("Satisfaction by topic"))
 
 
 def satisfaction_by_queue(user, f: Filters) -> Table:
-    return _satisfaction(user, f, "queue", "queue__code", "queue__name", "Satisfaction by queue")
+    return _satisfaction(user, f, "queue", "queue__code", "queue__name", _("Satisfaction by queue"))
 
 
 def case_list(user, f: Filters) -> Table:
@@ -604,7 +738,7 @@ def case_list(user, f: Filters) -> Table:
                    c.topic.code if c.topic else "", c.channel, c.queue.code, c.product, c.status,
                    who, c.amount_claimed, c.decision_amount, c.subject]
 
-    return Table("cases", "Cases", header, rows())
+    return Table("cases", _("Cases"), header, rows())
 
 
 def watch_list(user, f: Filters, *, min_cases: int = 3) -> Table:
@@ -640,7 +774,7 @@ def watch_list(user, f: Filters, *, min_cases: int = 3) -> Table:
 
     data = [[c.pk, customer_display(user, c)["short"], c.n, c.claims, c.unanswered, c.escalations,
              c.resonance_n, c.serial_claimant, risk(c)] for c in qs[:500]]
-    return Table("watchlist", "Repeat complainers and resonance risk", header, data)
+    return Table("watchlist", _("Repeat complainers and resonance risk"), header, data)
 
 
 TABLES: dict[str, Callable[..., Table]] = {

@@ -87,16 +87,20 @@ def open_recovery_task(inv: SurveyInvitation, *, now: datetime) -> RecoveryTask 
     task = RecoveryTask.objects.create(case=case, survey=inv, owner=owner, created_at=now)
     case_services.record(
         case, EventType.NOTE, actor=None, at=now,
-        text=f"Low satisfaction score ({inv.csat}/5): recovery call assigned to "
-             f"{owner.get_username() if owner else 'the queue supervisor'}.",
+        text=_("Low satisfaction score (%(csat)s/5): recovery call assigned to %(owner)s.") % {
+            "csat": inv.csat,
+            "owner": owner.get_username() if owner else _("the queue supervisor")},
         recovery_task=task.pk,
     )
     if owner is not None and owner.email:
         case_services.enqueue(
             case=case, purpose=Outbox.Purpose.ESCALATION, recipient=owner.email,
-            subject=f"[{case.reference}] Low satisfaction score: please call the customer back",
-            body=(f"The customer rated the handling of {case.reference} {inv.csat}/5.\n"
-                  f"{inv.comment}\n\nOpen the case: {settings.SITE_URL}/desk/cases/{case.reference}/"),
+            subject=_("[%(ref)s] Low satisfaction score: please call the customer back")
+            % {"ref": case.reference},
+            body=_("The customer rated the handling of %(ref)s %(csat)s/5.\n%(comment)s\n\n"
+                   "Open the case: %(url)s") % {
+                "ref": case.reference, "csat": inv.csat, "comment": inv.comment,
+                "url": f"{settings.SITE_URL}/desk/cases/{case.reference}/"},
             dedupe_key=f"recovery:{inv.pk}",
         )
     return task
@@ -128,10 +132,12 @@ def link_spike_to_incident(spike: Spike, *, actor, title: str = "") -> LinkResul
     incident = spike.incident
     if incident is None or incident.state != Incident.State.OPEN:
         incident = case_services.create_incident(
-            title=title or f"Spike: {spike.get_dimension_display()} {spike.group_key} "
-                           f"{timezone.localtime(spike.start):%Y-%m-%d %H:%M}",
-            description=(f"{spike.observed} cases against {spike.expected:.1f} expected "
-                         f"(score {spike.score:.1f})."),
+            title=title or _("Spike: %(dimension)s %(key)s %(when)s") % {
+                "dimension": spike.get_dimension_display(), "key": spike.group_key,
+                "when": f"{timezone.localtime(spike.start):%Y-%m-%d %H:%M}"},
+            description=_("%(observed)s cases against %(expected)s expected (score %(score)s).") % {
+                "observed": spike.observed, "expected": f"{spike.expected:.1f}",
+                "score": f"{spike.score:.1f}"},
             actor=actor,
         )
         Spike.objects.filter(pk=spike.pk).update(incident=incident)
@@ -262,10 +268,10 @@ def action_effect(action: CorrectiveAction, *, weeks: int = 8, now: datetime | N
     if after_pw is not None:
         if agg["ly_before"] >= MIN_BASELINE_CASES:
             expected = agg["ly_after"] * agg["before"] / agg["ly_before"]
-            baseline = "same weeks last year"
+            baseline = _("same weeks last year")
         elif agg["before"]:
             expected = _weekday_expected(topic_cases, done - span, done, after_end, weeks)
-            baseline = "weekday profile of the weeks before"
+            baseline = _("weekday profile of the weeks before")
     seasonal = (round(100.0 * (agg["after"] - expected) / expected, 1) if expected else None)
     return Effect(weeks=weeks, before=agg["before"], after=agg["after"],
                   weeks_after=round(weeks_after, 2), before_per_week=round(before_pw, 2),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from complaintdesk.accounts import permissions
@@ -51,7 +52,7 @@ def _filter_options():
         "queues": Queue.objects.order_by("code").values_list("code", "name"),
         "products": (Case.objects.exclude(product="").order_by("product")
                      .values_list("product", flat=True).distinct()[:200]),
-        "granularities": list(reports.GRANULARITIES),
+        "granularities": [(g, reports.GRANULARITY_LABELS[g]) for g in reports.GRANULARITIES],
     }
 
 
@@ -62,11 +63,11 @@ def _query(f: reports.Filters) -> str:
 
 
 SECTIONS = [
-    ("Volumes and trends", ["volumes", "volumes_topic", "volumes_channel"]),
-    ("Timeliness", ["timeliness"]),
-    ("Quality", ["quality", "complaint_rate"]),
-    ("Money and cost of failure", ["money"]),
-    ("Satisfaction", ["satisfaction_topic", "satisfaction_queue"]),
+    (gettext_lazy("Volumes and trends"), ["volumes", "volumes_topic", "volumes_channel"]),
+    (gettext_lazy("Timeliness"), ["timeliness"]),
+    (gettext_lazy("Quality"), ["quality", "complaint_rate"]),
+    (gettext_lazy("Money and cost of failure"), ["money"]),
+    (gettext_lazy("Satisfaction"), ["satisfaction_topic", "satisfaction_queue"]),
 ]
 
 
@@ -79,8 +80,8 @@ def dashboard(request):
         for name in names:
             table = reports.build(name, request.user, f)
             rows = list(table.rows)
-            chart = charts.figure_html(table, rows, nonce=request.csp_nonce)
-            panels.append({"table": table, "rows": rows, "chart": chart})
+            panels.append({"table": table, "rows": table.display_rows(rows),
+                           "chart": charts.figure_html(table, rows, nonce=request.csp_nonce)})
         sections.append({"title": title, "panels": panels})
     from complaintdesk.insights import rollup
 
@@ -161,7 +162,8 @@ def watchlist(request):
         min_cases = 3
     table = reports.watch_list(request.user, f, min_cases=min_cases)
     return render(request, "insights/watchlist.html", {
-        "table": table, "rows": list(table.rows), "f": f, "query": _query(f), "min_cases": min_cases,
+        "table": table, "rows": table.display_rows(table.rows), "f": f, "query": _query(f),
+        "min_cases": min_cases,
     })
 
 

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PortalConfig(AppConfig):
     name = "complaintdesk.portal"
     label = "portal"
-    verbose_name = "Customer portal"
+    verbose_name = gettext_lazy("Customer portal")

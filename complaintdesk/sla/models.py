@@ -2,6 +2,7 @@ from datetime import time
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaintdesk.cases.models import Channel, Kind, Priority
 from complaintdesk.sla.business_time import Measure, WorkCalendar
@@ -24,6 +25,10 @@ class Calendar(models.Model):
         help_text=_('Working intervals per weekday, e.g. {"mon": [["09:00", "18:00"]], …}'),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "business calendar")
+        verbose_name_plural = pgettext_lazy("model name", "business calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -81,6 +86,8 @@ class Holiday(models.Model):
             models.UniqueConstraint(fields=["calendar", "date"], name="uniq_holiday_calendar_date")
         ]
         ordering = ["date"]
+        verbose_name = pgettext_lazy("model name", "holiday")
+        verbose_name_plural = pgettext_lazy("model name", "holidays")
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
@@ -100,15 +107,18 @@ class Policy(models.Model):
         HOURS = "hours", _("hours")
         DAYS = "days", _("days")
 
-    name = models.CharField(max_length=100)
-    # The case register's own codes: free text like "Claim" or "Web" would never match a case.
-    kind = models.CharField(max_length=20, blank=True, choices=Kind.choices)
+    # Choices give the admin's list, filters and form the workspace's labels (blank = any); they
+    # are the case register's own codes: free text like "Claim" or "Web" would never match a case.
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("Kind"), max_length=20, blank=True, choices=Kind.choices)
     topic = models.ForeignKey(
-        "cases.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "cases.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("Topic"),
     )
-    channel = models.CharField(max_length=20, blank=True, choices=Channel.choices)
-    priority = models.CharField(max_length=10, blank=True, choices=Priority.choices)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, default=default_calendar)
+    channel = models.CharField(_("Channel"), max_length=20, blank=True, choices=Channel.choices)
+    priority = models.CharField(_("Priority"), max_length=10, blank=True, choices=Priority.choices)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, default=default_calendar,
+                                 verbose_name=_("Calendar"))
     acknowledge_minutes = models.PositiveIntegerField(
         default=60, help_text=_("Business minutes to the first acknowledgement.")
     )
@@ -123,10 +133,11 @@ class Policy(models.Model):
     second_escalation_hours = models.PositiveIntegerField(
         default=24, help_text=_("Hours after a breach until the second escalation level.")
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("Active"), default=True)
 
     class Meta:
-        verbose_name_plural = "policies"
+        verbose_name = pgettext_lazy("model name", "SLA policy")
+        verbose_name_plural = pgettext_lazy("model name", "SLA policies")
 
     def __str__(self) -> str:
         return self.name

@@ -3,7 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Channel, Queue
@@ -98,6 +98,7 @@ class AnsweredWait(models.Model):
             models.Index(fields=["queue", "channel", "answered_at"], name="answered_wait_recent"),
             models.Index(fields=["queue", "answered_at"], name="answered_wait_queue_recent"),
         ]
+        verbose_name_plural = pgettext_lazy("model name", "answered waits")
 
     def __str__(self) -> str:
         return f"{self.queue} {self.channel} {self.waited_seconds:.0f}s @ {self.answered_at:%H:%M}"

@@ -15,8 +15,10 @@ import pandas as pd
 from django.db.models import Count
 from django.db.models.functions import TruncDate, TruncHour, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
-from complaintdesk.cases.models import Case, Queue
+from complaintdesk.cases.models import Case, Channel, Queue
 from complaintdesk.staffing import ewt, plan, structure
 from complaintdesk.staffing.models import AnsweredWait, EwtEstimator, QueueModel, QueueStaffing
 
@@ -118,8 +120,24 @@ def expected_wait(
         "announce_minutes": advice.announce_minutes,
         "offer_callback": advice.offer_callback,
         "callback_threshold_seconds": setting.callback_threshold_seconds,
-        "message": advice.message,
+        "message": announcement(advice),
     }
+
+
+def announcement(advice: ewt.EwtAdvice) -> str:
+    """What the IVR says, in the active language (ewt.py stays free of Django: its own message is
+    the English original of these sentences)."""
+    if advice.announce_minutes == 0:
+        said = _("All our agents are busy and we cannot estimate the wait.")
+    elif advice.announce_minutes == 1:
+        said = _("Your expected wait is under a minute.")
+    else:
+        said = ngettext("Your expected wait is about %(n)d minute.",
+                        "Your expected wait is about %(n)d minutes.",
+                        advice.announce_minutes) % {"n": advice.announce_minutes}
+    if advice.offer_callback:
+        said += " " + _("We can call you back instead: press 1 and keep your place in the queue.")
+    return said
 
 
 # ---- arrivals from the case history -----------------------------------------------------------
@@ -241,14 +259,16 @@ def plan_from_db(
     cases, and staff each interval with Erlang C or A."""
     now = now or timezone.now()
     if inputs.days < 14:
-        raise ValueError("the forecast needs at least 14 days of history (--days 14 or more)")
+        raise ValueError(_("the forecast needs at least 14 days of history (--days 14 or more)"))
     if inputs.horizon_days < 1:
-        raise ValueError("the horizon must be at least one day")
+        raise ValueError(_("the horizon must be at least one day"))
     start, end = history_window(now, inputs.days)
     history = interval_arrivals(queue, channel, start=start, end=end, interval=inputs.interval)
     if history.sum() == 0:
-        where = f"{queue.code}" + (f" / {channel}" if channel else "")
-        raise ValueError(f"no cases in {where} during the last {inputs.days} days to forecast from")
+        # Shown on the staffing page: the queue's and channel's names, in the reader's language.
+        where = queue.name + (f" / {dict(Channel.choices).get(channel, channel)}" if channel else "")
+        raise ValueError(_("no cases in %(where)s during the last %(days)s days to forecast from")
+                         % {"where": where, "days": inputs.days})
     seconds = INTERVALS[inputs.interval]
     table = plan.plan_from_history(
         history,
@@ -274,10 +294,23 @@ def plan_from_db(
 # Queue lines → structure lines; the special escalation group counts with the claims department.
 LINE_OF_QUEUE = {"first": "l1", "second": "l2", "claims": "claims", "special": "claims"}
 DEFAULT_LINES = [
-    {"key": "l1", "name": "1st line", "cost_per_fte_month": 85000},
-    {"key": "l2", "name": "2nd line", "cost_per_fte_month": 130000},
-    {"key": "claims", "name": "Claims department", "cost_per_fte_month": 160000},
+    {"key": "l1", "name": gettext_noop("1st line"), "cost_per_fte_month": 85000},
+    {"key": "l2", "name": gettext_noop("2nd line"), "cost_per_fte_month": 130000},
+    {"key": "claims", "name": gettext_noop("Claims department"), "cost_per_fte_month": 160000},
 ]
+# The names the default and example structures give their lines, as a person reads them; a
+# structure someone typed keeps the names it has.
+LINE_NAMES = {
+    "1st line": gettext_lazy("1st line"),
+    "2nd line": gettext_lazy("2nd line"),
+    "Claims department": gettext_lazy("Claims department"),
+    "1st line (operators)": gettext_lazy("1st line (operators)"),
+    "2nd line (specialists)": gettext_lazy("2nd line (specialists)"),
+}
+
+
+def line_name(name: str) -> str:
+    return str(LINE_NAMES.get(name, name))
 DEFAULT_AHT_MINUTES = {"l1": 6.0, "l2": 15.0, "claims": 45.0}
 
 
@@ -307,7 +340,7 @@ def topic_volumes(*, now: datetime | None = None, months: int = 3) -> dict[str, 
     for row in rows:
         code = row["topic__code"] or "no-topic"
         item = topics.setdefault(code, {
-            "topic": code, "name": row["topic__name"] or "No topic", "total": 0,
+            "topic": code, "name": row["topic__name"] or _("No topic"), "total": 0,
             "by_line": {line["key"]: 0 for line in DEFAULT_LINES}, "by_month": {},
         })
         line = LINE_OF_QUEUE.get(row["queue__line"], "l1")
@@ -365,12 +398,13 @@ def structure_from_db(
                 "training_cost": training_cost,
             })
     return {
-        "_comment": (f"From the cases received {volumes['start']:%Y-%m-%d} to "
-                     f"{volumes['end'] - timedelta(days=1):%Y-%m-%d} ({months} months). AHT, "
-                     "costs and moves are defaults: edit them."),
+        "_comment": _("From the cases received %(start)s to %(end)s (%(months)s months). AHT, "
+                      "costs and moves are defaults: edit them.") % {
+            "start": f"{volumes['start']:%Y-%m-%d}",
+            "end": f"{volumes['end'] - timedelta(days=1):%Y-%m-%d}", "months": months},
         "currency": currency,
         "productive_hours_per_fte_month": productive_hours_per_fte_month,
-        "lines": lines or DEFAULT_LINES,
+        "lines": lines or [{**line, "name": line_name(line["name"])} for line in DEFAULT_LINES],
         "topics": topics,
         "moves": moves,
     }

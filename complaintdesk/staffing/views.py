@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from complaintdesk.accounts import permissions
 from complaintdesk.cases.models import Channel, Queue
@@ -157,8 +157,20 @@ def staffing_page(request):
 # ---- support structure ------------------------------------------------------------------------
 
 
+EXAMPLE_COMMENT = gettext_noop(
+    "Illustrative retail-bank contact centre (figures invented for the example, roubles). "
+    "Volumes per month; AHT in minutes; transfer_rates = share passed from a line to the next.")
+
+
 def _example_text() -> str:
-    return EXAMPLE.read_text(encoding="utf-8")
+    """The example file as written (its layout reads well), its comment and line names in the
+    reader's language."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(json.dumps(EXAMPLE_COMMENT), json.dumps(_(EXAMPLE_COMMENT), ensure_ascii=False))
+    for english in services.LINE_NAMES:
+        text = text.replace(json.dumps(english), json.dumps(services.line_name(english),
+                                                            ensure_ascii=False))
+    return text
 
 
 @login_required
@@ -197,8 +209,14 @@ def structure_page(request):
              "cost_change": new["cost_per_month"] - old["cost_per_month"]}
             for old, new in zip(report["before"]["lines"], report["after"]["lines"], strict=True)
         ]
-        context.update({"report": report, "lines": lines,
-                        "moves": list(data.get("moves", [])),
+        for line in lines:
+            line["name"] = services.line_name(line["before"]["name"])
+        # A move names its topic by code; the person reads the topic's title where there is one.
+        titles = {t.get("name"): t.get("title") or t.get("name") for t in data.get("topics", [])
+                  if isinstance(t, dict)}
+        moves = [{**m, "label": titles.get(m.get("topic"), m.get("topic"))}
+                 for m in data.get("moves", []) if isinstance(m, dict)]
+        context.update({"report": report, "lines": lines, "moves": moves,
                         "chosen": set(report["moved_topics"])})
     context["now"] = timezone.now()
     return render(request, "staffing/structure.html", context)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MODELS_SUBDIR = "models"
 
@@ -49,6 +50,8 @@ class TriageModel(models.Model):
                 fields=["kind"], condition=models.Q(active=True), name="triage_one_active_per_kind"
             ),
         ]
+        verbose_name = pgettext_lazy("model name", "triage model")
+        verbose_name_plural = pgettext_lazy("model name", "triage models")
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}" + (" (active)" if self.active else "")

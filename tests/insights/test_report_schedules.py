@@ -22,7 +22,7 @@ def test_a_due_weekly_report_goes_to_every_recipient_once(mk, owner, frozen):
     assert [r.recipient for r in rows] == ["boss@example.com", "cfo@example.com"]
     body = rows[0].body
     assert rows[0].subject == "Weekly CX: 2026-02-23 – 2026-03-01"
-    assert "complaint | email | 1" in body
+    assert "Complaint | E-mail | 1" in body  # labels, not codes: people read it
     assert "/desk/insights/export/volumes.xlsx?start=2026-02-23&end=2026-03-01&kind=complaint" in body
     assert "Corrective actions overdue: 0" in body
     schedule.refresh_from_db()
@@ -87,7 +87,7 @@ def test_the_email_links_a_printable_page_with_volumes_themes_breaches_money_and
     body = Outbox.objects.get(purpose="report").body
     link = f"http://testserver/desk/insights/reports/{schedule.pk}/?start=2026-02-23&end=2026-03-01"
     assert link in body
-    assert "complaint SLA breaches: 1" in body and "complaint cases: 1" in body
+    assert "Complaint: SLA breaches: 1" in body and "Complaint: cases: 1" in body
     assert "due in the next 14 days: 1" in body and "Show courier load" in body
     html = login(owner).get(link.replace("http://testserver", "")).content.decode()
     assert "@media print" in html and "@page" in html

@@ -1,5 +1,7 @@
 """Template helpers of the workspace: role checks and money in the locale's format."""
 
+import re
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
@@ -13,10 +15,14 @@ from complaintdesk.cases.models import (
     Kind,
     Outcome,
     Priority,
+    Queue,
     ResonanceSource,
     Status,
+    Topic,
 )
+from complaintdesk.claims.matrix import BUDGET_CAP_REASON
 from complaintdesk.claims.models import AuditResult, Payout
+from complaintdesk.lib import configcache
 from complaintdesk.triage.templatetags.triage_tags import REMEDY_LABELS
 
 register = template.Library()
@@ -64,7 +70,10 @@ EVENT_FIELDS = {
 }
 EVENT_VALUES = {
     "status": dict(Status.choices), "kind": dict(Kind.choices), "channel": dict(Channel.choices),
-    "outcome": dict(Outcome.choices), "customer_accepted": dict(Accepted.choices),
+    # A case's decision and a claims matrix's outcome share the "outcome" key.
+    "outcome": {**dict(Outcome.choices), "auto_approve": _("approve automatically"),
+                "fast_track": _("fast track"), "investigate": _("investigate")},
+    "customer_accepted": dict(Accepted.choices),
     "source": dict(ResonanceSource.choices),
     "remedy": REMEDY_LABELS,
     "language": {"ru": _("Russian"), "en": _("English")},
@@ -78,8 +87,37 @@ EVENT_VALUES = {
     # cases.services.acknowledge_on_screen: the portal's receipt page; otherwise a channel.
     "acknowledged_via": {"web_page": _("the receipt on the web page"), **dict(Channel.choices)},
 }
-# Coded reasons an event's data carries (services.move_to_queue); free text is shown as is.
-EVENT_REASONS = {"resonance": _("resonance flagged")}
+# Coded reasons an event's data carries (services.move_to_queue, the claims matrix's evaluation);
+# free text is shown as is.
+EVENT_REASONS = {
+    "resonance": _("resonance flagged"),
+    "no rule matched; matrix default": _("no rule matched; matrix default"),
+    BUDGET_CAP_REASON: _("monthly cap reached"),
+    "no amount claimed: nothing to pay automatically":
+        _("no amount claimed: nothing to pay automatically"),
+    "matrix version replaced during evaluation": _("matrix version replaced during evaluation"),
+}
+_RULE_MATCHED = re.compile(r"rule '(.+)' matched")
+_OTHER_CURRENCY = re.compile(r"claim in (\S+), matrix pays (\S+)")
+# Who acted, for events without a person (services.actor_label and the importers' labels).
+ACTOR_LABELS = {"system": _("System"), "customer": _("Customer"), "cli": _("Command line")}
+
+
+def _reason(reason: str) -> str:
+    if reason in EVENT_REASONS:
+        return str(EVENT_REASONS[reason])
+    if (m := _RULE_MATCHED.fullmatch(reason)) is not None:
+        return _("rule «%(name)s» matched") % {"name": m.group(1)}
+    if (m := _OTHER_CURRENCY.fullmatch(reason)) is not None:
+        return _("claim in %(claim)s, matrix pays %(matrix)s") % {
+            "claim": m.group(1), "matrix": m.group(2)}
+    return reason
+
+
+def _names(model) -> dict[str, str]:
+    # Queues and topics are few and cached per process (cleared on save): no query per event.
+    return configcache.cached(f"names:{model._meta.label}",
+                              lambda: dict(model.objects.values_list("code", "name")))
 
 
 def _label(key: str, value):
@@ -87,7 +125,20 @@ def _label(key: str, value):
         return _("yes") if value else _("no")
     if isinstance(value, str) and key in EVENT_VALUES:
         return EVENT_VALUES[key].get(value, value)
+    if isinstance(value, str) and key in ("queue", "to_queue"):
+        return _names(Queue).get(value, value)
+    if isinstance(value, str) and key == "topic":
+        return _names(Topic).get(value, value)
+    if isinstance(value, str) and key == "matrix" and " v" in value:  # "<topic code> v<version>"
+        code, version = value.rsplit(" v", 1)
+        return f"{_names(Topic).get(code, code)} v{version}"
     return _readable(value)
+
+
+@register.filter
+def actor_name(label: str) -> str:
+    """An event's or message's author: the person's login, or a word for the system's own."""
+    return str(ACTOR_LABELS.get(label, label))
 
 
 @register.filter
@@ -117,5 +168,5 @@ def event_summary(event) -> str:
     if excerpt := (event.data or {}).get("excerpt"):
         parts.append(f"«{excerpt[:80]}»")
     if reason := (event.data or {}).get("reason"):
-        parts.append(str(EVENT_REASONS.get(reason, reason)))
+        parts.append(_reason(str(reason)))
     return "; ".join(parts)
