@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Listed so django-ninja renders /api/v1/docs from its bundled Swagger UI, not a CDN.
+    "ninja",
     "complaintdesk.accounts",
     "complaintdesk.sla",
     "complaintdesk.cases",
@@ -135,8 +137,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Content-hashed names (cached for years) and gzip copies, made by collectstatic.
+    "staticfiles": {"BACKEND": "complaintdesk.lib.staticfiles.HashedCompressedStaticFiles"},
 }
+# Files not yet collected are still served, from the apps' own static folders.
 WHITENOISE_USE_FINDERS = True
 
 # Request bodies above this are refused with 413 before anything is stored.

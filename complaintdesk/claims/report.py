@@ -7,9 +7,10 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils.translation import gettext, gettext_lazy
 from plotly.subplots import make_subplots
 
-from complaintdesk.claims.simulate import CandidateResult, SimulationResult, TopicResult
+from complaintdesk.claims.simulate import SimulationResult, TopicResult
 
 MAX_SCATTER_POINTS = 3000  # beyond this the page gets heavy and the cloud says nothing more
 
@@ -20,80 +21,100 @@ def _money(value: float) -> str:
 
 def _topic_figure(topic: TopicResult, *, accepted_risk: float) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=(
-        "Net saving vs loss rate", "Share auto-decided vs loss rate"))
+        gettext("Net saving vs loss rate"), gettext("Share auto-decided vs loss rate")))
     cloud = topic.candidates.nlargest(MAX_SCATTER_POINTS, "net_saving")
     hover = [f"amount <= {a:g}" for a in cloud["max_amount"]]
     for column, col in (("net_saving", 1), ("share_auto_decided", 2)):
         figure.add_trace(go.Scattergl(
             x=cloud["loss_rate"] * 100, y=cloud[column], mode="markers", text=hover,
-            marker={"size": 4, "color": "rgba(120,120,120,0.35)"}, name="candidate rules",
+            marker={"size": 4, "color": "rgba(120,120,120,0.35)"}, name=gettext("candidate rules"),
             showlegend=col == 1), row=1, col=col)
     frontier = topic.frontier
     for getter, col in ((lambda c: c.net_saving, 1), (lambda c: c.share_auto_decided, 2)):
         figure.add_trace(go.Scatter(
             x=[c.loss_rate * 100 for c in frontier], y=[getter(c) for c in frontier],
             mode="lines+markers", text=[c.description for c in frontier],
-            line={"color": "#1f77b4"}, name="best rule at each loss rate",
+            line={"color": "#1f77b4"}, name=gettext("best rule at each loss rate"),
             showlegend=col == 1), row=1, col=col)
         if topic.recommended is not None:
             figure.add_trace(go.Scatter(
                 x=[topic.recommended.loss_rate * 100], y=[getter(topic.recommended)],
                 mode="markers", marker={"size": 14, "symbol": "star", "color": "#d62728"},
-                text=[topic.recommended.description], name="recommended",
+                text=[topic.recommended.description], name=gettext("recommended"),
                 showlegend=col == 1), row=1, col=col)
         figure.add_vline(x=accepted_risk * 100, line_dash="dash", line_color="#d62728",
                          row=1, col=col)
-    figure.update_xaxes(title_text="loss rate, % of money auto-paid")
-    figure.update_yaxes(title_text="net saving (investigation cost saved − loss)", row=1, col=1)
-    figure.update_yaxes(title_text="share of claims auto-decided", tickformat=".0%", row=1, col=2)
+    figure.update_xaxes(title_text=gettext("loss rate, % of money auto-paid"))
+    figure.update_yaxes(title_text=gettext("net saving (investigation cost saved − loss)"), row=1, col=1)
+    figure.update_yaxes(title_text=gettext("share of claims auto-decided"), tickformat=".0%", row=1, col=2)
     figure.update_layout(height=460, margin={"t": 40, "b": 40}, legend={"orientation": "h"})
     return figure
 
 
-def _summary(topic: TopicResult, best: CandidateResult | None) -> str:
-    rows = [("claims", f"{topic.claims:,}"), ("upheld share", f"{topic.upheld_share:.1%}"),
-            ("baseline: investigate everything, cost", _money(topic.baseline_investigation_cost))]
+def summary_rows(topic: TopicResult) -> list[tuple[str, str]]:
+    """The topic's figures and its recommended rule, as (label, value) rows."""
+    best = topic.recommended
+    rows = [(gettext("claims"), f"{topic.claims:,}"),
+            (gettext("upheld share"), f"{topic.upheld_share:.1%}"),
+            (gettext("baseline: investigate everything, cost"),
+             _money(topic.baseline_investigation_cost))]
     if best is None:
-        rows.append(("recommendation", "none: no rule saves money within the accepted risk"))
+        rows.append((gettext("recommendation"),
+                     gettext("none: no rule saves money within the accepted risk")))
     else:
         before = ("n/a" if best.time_to_money_before_hours is None
-                  else f"{best.time_to_money_before_hours / 24:.1f} days")
+                  else gettext("%(days).1f days") % {"days": best.time_to_money_before_hours / 24})
         rows += [
-            ("recommended rule", best.description),
-            ("share auto-decided", f"{best.share_auto_decided:.1%}"),
-            ("money auto-paid", _money(best.auto_paid)),
-            ("loss (paid on unfounded claims)", _money(best.loss)),
-            ("loss rate", f"{best.loss_rate:.2%}"),
-            ("investigation cost saved", _money(best.investigation_cost_saved)),
-            ("net saving vs baseline", _money(best.net_saving)),
-            ("time to money", f"{before} → 5 minutes"),
+            (gettext("recommended rule"), best.description),
+            (gettext("share auto-decided"), f"{best.share_auto_decided:.1%}"),
+            (gettext("money auto-paid"), _money(best.auto_paid)),
+            (gettext("loss (paid on unfounded claims)"), _money(best.loss)),
+            (gettext("loss rate"), f"{best.loss_rate:.2%}"),
+            (gettext("investigation cost saved"), _money(best.investigation_cost_saved)),
+            (gettext("net saving vs baseline"), _money(best.net_saving)),
+            (gettext("time to money"), gettext("%(before)s → 5 minutes") % {"before": before}),
         ]
+    return rows
+
+
+def _summary(topic: TopicResult) -> str:
     cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                    for k, v in rows)
+                    for k, v in summary_rows(topic))
     return f"<table>{cells}</table>"
+
+
+def topic_charts(result: SimulationResult, *, inline_plotlyjs: bool) -> list[tuple[TopicResult, str]]:
+    """Each topic with its chart's HTML. With inline_plotlyjs the first chart carries plotly.js
+    (a report file that opens offline); without it the page must load the static plotly.min.js."""
+    return [
+        (topic, pio.to_html(_topic_figure(topic, accepted_risk=result.accepted_risk),
+                            full_html=False, include_plotlyjs=inline_plotlyjs and index == 0,
+                            div_id=f"claims-topic-{index}",  # stable ids: diffable reports
+                            config={"responsive": True}))
+        for index, topic in enumerate(result.topics)
+    ]
 
 
 def render_html(result: SimulationResult, *, title: str = "Claims: pay or investigate?") -> str:
     """One HTML page with plotly.js inlined, so it opens offline and from e-mail attachments."""
-    sections = []
-    for index, topic in enumerate(result.topics):
-        chart = pio.to_html(_topic_figure(topic, accepted_risk=result.accepted_risk),
-                            full_html=False, include_plotlyjs=index == 0,
-                            div_id=f"claims-topic-{index}")  # stable ids: diffable reports
-        sections.append(f"<section><h2>{html.escape(topic.topic)}</h2>"
-                        f"{_summary(topic, topic.recommended)}{chart}</section>")
+    sections = [f"<section><h2>{html.escape(topic.topic)}</h2>{_summary(topic)}{chart}</section>"
+                for topic, chart in topic_charts(result, inline_plotlyjs=True)]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}}
 table{{border-collapse:collapse;margin:1rem 0}}th,td{{padding:.25rem .75rem;text-align:left;
 border-bottom:1px solid #ddd}}th{{font-weight:600}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>Accepted risk: {result.accepted_risk:.2%} of money auto-paid. Each grey dot is a candidate
-auto-approve rule replayed on past claims; the line is the best net saving reachable at each
-loss rate; the star is the recommendation; the dashed line is the accepted risk.</p>
+<p>{html.escape(EXPLANATION % {"risk": f"{result.accepted_risk:.2%}"})}</p>
 {"".join(sections)}
 </body></html>
 """
+
+
+EXPLANATION = gettext_lazy(
+    "Accepted risk: %(risk)s of money auto-paid. Each grey dot is a candidate auto-approve rule "
+    "replayed on past claims; the line is the best net saving reachable at each loss rate; the "
+    "star is the recommendation; the dashed line is the accepted risk.")
 
 
 def write_html(result: SimulationResult, *, path: str | Path) -> Path:
