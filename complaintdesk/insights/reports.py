@@ -31,7 +31,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -605,37 +604,49 @@ def case_list(user, f: Filters) -> Table:
 
 def watch_list(user, f: Filters, *, min_cases: int = 3) -> Table:
     """Repeat complainers and resonance risk, for the special group. A list to look at, never a
-    reason to reject anyone's case."""
+    reason to reject anyone's case.
+
+    One grouped query over the period's cases and the (few) resonance cases, read through the
+    case_received_watch and case_resonance_customer indexes, ranks at most 500 customers; the
+    escalation counts and the names are then fetched for those customers only (two queries,
+    whatever the number of rows). Every count covers only the queues the user may see."""
     from complaintdesk.desk.common import customer_display
 
-    in_period = Q(cases__received_at__gte=f.start_dt, cases__received_at__lt=f.end_dt)
-    ids = permissions.visible_queue_ids(user)
-    if ids is not None:
-        in_period &= Q(cases__queue_id__in=ids)
-    open_unanswered = in_period & Q(cases__decided_at__isnull=True) & ~Q(cases__status=S.CLOSED.value)
-    escalations = (Event.objects.filter(case__customer=OuterRef("pk"), type=EventType.ESCALATED)
-                   .order_by().values("case__customer").annotate(c=Count("pk")).values("c"))
-    qs = Customer.objects.annotate(
-        n=Count("cases", filter=in_period),
-        unanswered=Count("cases", filter=open_unanswered),
-        claims=Count("cases", filter=in_period & Q(cases__kind=Kind.CLAIM)),
-        resonance_n=Count("cases", filter=Q(cases__resonance=True)),
-        escalations=Coalesce(Subquery(escalations), 0),
-    ).filter(
-        Q(n__gte=min_cases) | Q(n__gte=1, resonance_n__gt=0) | Q(unanswered__gte=2)
-    ).order_by("-resonance_n", "-n", "pk")
+    visible = permissions.cases_visible_to(user, Case.objects.filter(customer__isnull=False))
+    in_period = Q(received_at__gte=f.start_dt, received_at__lt=f.end_dt)
+    open_unanswered = in_period & Q(decided_at__isnull=True) & ~Q(status=S.CLOSED.value)
+    ranked = list(
+        visible.filter(in_period | Q(resonance=True)).order_by().values("customer_id").annotate(
+            n=Count("pk", filter=in_period),
+            unanswered=Count("pk", filter=open_unanswered),
+            claims=Count("pk", filter=in_period & Q(kind=Kind.CLAIM)),
+            resonance_n=Count("pk", filter=Q(resonance=True)),
+        ).filter(n__gte=1).filter(
+            Q(n__gte=min_cases) | Q(resonance_n__gt=0) | Q(unanswered__gte=2)
+        ).order_by("-resonance_n", "-n", "customer_id")[:500]
+    )
+    ids = [r["customer_id"] for r in ranked]
+    escalations = dict(
+        Event.objects.filter(type=EventType.ESCALATED, case__in=visible.filter(customer_id__in=ids))
+        .order_by().values_list("case__customer_id").annotate(c=Count("pk"))
+    ) if ids else {}
+    customers = Customer.objects.in_bulk(ids)
     header = ["customer id", "customer", "cases in period", "claims", "open without answer",
               "escalations (ever)", "resonance cases (ever)", "serial claimant", "risk"]
 
-    def risk(c) -> str:
-        if c.resonance_n:
+    def risk(r: dict, escalated: int) -> str:
+        if r["resonance_n"]:
             return "resonance"
-        if c.unanswered >= 2 or c.escalations:
+        if r["unanswered"] >= 2 or escalated:
             return "high"
         return "watch"
 
-    data = [[c.pk, customer_display(user, c)["short"], c.n, c.claims, c.unanswered, c.escalations,
-             c.resonance_n, c.serial_claimant, risk(c)] for c in qs[:500]]
+    data = []
+    for r in ranked:
+        customer, escalated = customers[r["customer_id"]], escalations.get(r["customer_id"], 0)
+        data.append([customer.pk, customer_display(user, customer)["short"], r["n"], r["claims"],
+                     r["unanswered"], escalated, r["resonance_n"], customer.serial_claimant,
+                     risk(r, escalated)])
     return Table("watchlist", "Repeat complainers and resonance risk", header, data)
 
 
