@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from complaintdesk.lib.site import site_url_for_bind
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("COMPLAINTDESK_VAR_DIR", BASE_DIR.parent / "var")).resolve()
 
@@ -35,7 +37,11 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `complaintdesk serve` listens: BIND, or PORT on the loopback address (`make demo PORT=8101`).
+BIND = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
+# Links in e-mails and printed addresses follow the port unless SITE_URL names the real address.
+SITE_URL_CONFIGURED = bool(os.environ.get("SITE_URL"))
+SITE_URL = (os.environ.get("SITE_URL") or site_url_for_bind(BIND)).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

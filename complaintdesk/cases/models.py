@@ -253,7 +253,7 @@ class Case(models.Model):
             # The insights watch list groups a period's cases by customer from this index
             # alone, and finds the rare resonance cases of any date from the partial one.
             models.Index(fields=["received_at"], name="case_received_watch",
-                         include=["customer", "queue", "kind", "status", "decided_at", "resonance"]),
+                         include=["customer", "queue", "kind", "status", "decided_at"]),
             models.Index(fields=["customer"], name="case_resonance_customer",
                          condition=models.Q(resonance=True), include=["queue"]),
         ]

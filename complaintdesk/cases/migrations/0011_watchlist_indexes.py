@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['received_at'], include=('customer', 'queue', 'kind', 'status', 'decided_at', 'resonance'), name='case_received_watch'),
+            index=models.Index(fields=['received_at'], include=('customer', 'queue', 'kind', 'status', 'decided_at'), name='case_received_watch'),
         ),
         migrations.AddIndex(
             model_name='case',
