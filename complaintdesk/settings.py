@@ -217,6 +217,10 @@ COMPLAINTDESK = {
     ),
 }
 
+# Load URLconf, catalogues, templates and triage models when the WSGI app is imported (gunicorn
+# --preload: once, before the workers fork). Tests of the server process switch it off.
+WARM_UP = _env_bool("COMPLAINTDESK_WARM_MODELS", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
