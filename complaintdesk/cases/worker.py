@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import ngettext
 
 from complaintdesk.cases import notifications, services
 from complaintdesk.cases.lifecycle import Status as S
@@ -179,8 +179,11 @@ def digest_staff_alerts(*, worker_id: str, now: datetime) -> int:
                     .values_list("pk", "purpose", "body")[:DIGEST_MAX_ALERTS])
         ids = [pk for pk, _, _ in rows]
         escalation = any(purpose == Outbox.Purpose.ESCALATION for _, purpose, _ in rows)
-        subject = gettext("%(count)d cases need your attention") % {"count": len(rows)}
-        intro = gettext("Deadline alerts for %(count)d cases, in one message:") % {"count": len(rows)}
+        count = {"count": len(rows)}
+        subject = ngettext("%(count)d case needs your attention",
+                           "%(count)d cases need your attention", len(rows)) % count
+        intro = ngettext("Deadline alerts for %(count)d case, in one message:",
+                         "Deadline alerts for %(count)d cases, in one message:", len(rows)) % count
         body = "\n\n".join([intro, *(body for _, _, body in rows)])
         try:
             with transaction.atomic():
