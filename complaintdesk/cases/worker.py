@@ -169,8 +169,10 @@ def digest_staff_alerts(*, worker_id: str, now: datetime) -> int:
 
     The folded rows are marked sent, claimed by "digest:<pk>" of the row that carries them; the
     cases' timelines already name who was notified (ESCALATED / SLA_WARNING events)."""
+    # A case's own alerts only: a digest (no case) is never folded into another one.
     pending = Outbox.objects.filter(state=Outbox.State.PENDING, attempts=0, channel="email",
-                                    purpose__in=_STAFF_ALERTS, available_at__lte=now)
+                                    purpose__in=_STAFF_ALERTS, available_at__lte=now,
+                                    case__isnull=False)
     crowded = list(pending.order_by().values("recipient").annotate(n=Count("pk"))
                    .filter(n__gte=DIGEST_FROM).values_list("recipient", flat=True))
     made = 0

@@ -37,3 +37,24 @@ def test_a_single_alert_still_goes_on_its_own(make_case, owner, frozen):
 
 def _digest_pk(recipient: str) -> int:
     return Outbox.objects.get(recipient=recipient, case__isnull=True, dedupe_key__startswith="digest:").pk
+
+
+def test_a_digest_is_never_folded_into_another(make_case, owner, frozen):
+    from django.utils import timezone
+
+    from complaintdesk.cases import services
+    from complaintdesk.cases.worker import PassReport, check_deadlines, digest_staff_alerts
+
+    cases = [make_case(kind="claim", customer_email=f"d{i}@example.com") for i in range(4)]
+    run_pass(worker_id="w1")
+    frozen.shift(timedelta(days=30))
+    check_deadlines(worker_id="w1", now=timezone.now(), batch=100, report=PassReport())
+    assert digest_staff_alerts(worker_id="w1", now=timezone.now()) == 1
+    # Two more alerts arrive before the digest is delivered: with the digest that would make
+    # three pending rows for the same person, but a digest is not an alert to fold again.
+    for case in cases[:2]:
+        services.enqueue(case=case, purpose=Outbox.Purpose.ESCALATION, recipient=owner.email,
+                         subject="late", body="late", dedupe_key=f"late:{case.pk}")
+    assert digest_staff_alerts(worker_id="w2", now=timezone.now()) == 0
+    digest = Outbox.objects.get(case__isnull=True, recipient=owner.email)
+    assert digest.state == Outbox.State.PENDING and digest.claimed_by == ""
