@@ -56,4 +56,10 @@ def test_supervisor_desk_pages_fit_1366_px_with_the_menu_on_one_line(wide_page, 
             "[...document.querySelectorAll('.cd-nav a')].map(a => Math.round(a.getBoundingClientRect().top))")
         assert len(tops) == 8 and len(set(tops)) == 1, f"{path}: the menu wraps ({tops})"
     shot(wide_page, "desk-claims-1366")
+    # On a phone the claims tables scroll inside their cards (the page scrolled 1049 px).
+    wide_page.set_viewport_size({"width": 390, "height": 844})
+    wide_page.goto("/desk/claims/", wait_until="load")
+    scroll, client = wide_page.evaluate(
+        "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+    assert scroll <= client, f"/desk/claims/ at 390 px scrolls sideways by {scroll - client} px"
     assert wide_page.outside == []
