@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.template import TemplateSyntaxError
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
@@ -54,7 +54,7 @@ def _compile_templates() -> None:
     for path in sorted(root.rglob("*.html")):
         try:
             get_template(str(path.relative_to(root)))
-        except TemplateSyntaxError:
+        except (TemplateSyntaxError, TemplateDoesNotExist):
             # The page that uses it reports the same error; starting the server must not fail.
             log.exception("warm-up: template %s does not compile", path)
 
