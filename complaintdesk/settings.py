@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from csp import constants as csp_constants
 
+from complaintdesk.lib.site import site_url_for_bind
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("COMPLAINTDESK_VAR_DIR", BASE_DIR.parent / "var")).resolve()
 
@@ -37,7 +39,11 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `complaintdesk serve` listens: BIND, or PORT on the loopback address (`make demo PORT=8101`).
+BIND = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
+# Links in e-mails and printed addresses follow the port unless SITE_URL names the real address.
+SITE_URL_CONFIGURED = bool(os.environ.get("SITE_URL"))
+SITE_URL = (os.environ.get("SITE_URL") or site_url_for_bind(BIND)).rstrip("/")
 # Served over HTTPS: cookies become Secure, HSTS is sent and plain HTTP is redirected.
 HTTPS = SITE_URL.startswith("https://")
 # How many reverse proxies of ours stand in front of the app. 0: the client is REMOTE_ADDR;
@@ -55,7 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "ninja",  # serves the Swagger UI from our static files (no CDN, CSP-compatible)
+    # Listed so django-ninja renders /api/v1/docs from its bundled Swagger UI (no CDN,
+    # CSP-compatible).
+    "ninja",
     "axes",
     "csp",
     "complaintdesk.accounts",
@@ -155,8 +163,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Content-hashed names (cached for years) and gzip copies, made by collectstatic.
+    "staticfiles": {"BACKEND": "complaintdesk.lib.staticfiles.HashedCompressedStaticFiles"},
 }
+# Files not yet collected are still served, from the apps' own static folders.
 WHITENOISE_USE_FINDERS = True
 
 # Request bodies above this are refused with 413 before anything is stored.
@@ -276,6 +286,10 @@ COMPLAINTDESK = {
         "COMPLAINTDESK_SHARED_DATA", str(BASE_DIR.parent.parent / "shared" / "data")
     ),
 }
+
+# Load URLconf, catalogues, templates and triage models when the WSGI app is imported (gunicorn
+# --preload: once, before the workers fork). Tests of the server process switch it off.
+WARM_UP = _env_bool("COMPLAINTDESK_WARM_MODELS", True)
 
 LOGGING = {
     "version": 1,

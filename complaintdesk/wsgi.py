@@ -5,9 +5,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "complaintdesk.settings")
 application = get_wsgi_application()
 
-if os.environ.get("COMPLAINTDESK_WARM_MODELS", "1") == "1":
-    # Load the triage model before serving (before gunicorn forks, with --preload), so the
-    # first request of each worker does not pay seconds for it.
-    from complaintdesk.triage.kind import get_default_model
+from django.conf import settings  # noqa: E402 - configured by get_wsgi_application()
 
-    get_default_model()
+if settings.WARM_UP:
+    # Before gunicorn forks (--preload): URLconf, catalogues, templates and triage models are
+    # loaded once here, so no worker's first request pays seconds for them.
+    from complaintdesk.lib.warm import warm_up
+
+    warm_up()

@@ -24,6 +24,9 @@ def _english_and_fast(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.SITE_URL = "http://testserver"
+    # Not the checkout's var/static: a manifest left there by `make demo` would make pages link
+    # hashed names; tests see the plain names unless they collect static files themselves.
+    settings.STATIC_ROOT = tmp_path / "static"
     from django.core.cache import cache
 
     cache.clear()  # rate limits and job throttles must not leak from one test to the next

@@ -9,8 +9,8 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -181,7 +181,9 @@ def import_file(
     mapping: dict,
     progress: Callable[[int], None] | None = None,
     limit: int | None = None,
+    shift: timedelta | None = None,
 ) -> ImportReport:
+    """Import the rows of a file; `shift` moves every date of them (the demo's recent desk)."""
     _, rows, _ = read_rows(path)
     if limit is not None:
         rows = (item for _, item in zip(range(limit), rows, strict=False))
@@ -193,11 +195,24 @@ def import_file(
     for item in rows:
         batch.append(item)
         if len(batch) >= _BATCH_ROWS:
-            _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
+            _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress,
+                          shift=shift)
             batch = []
-    _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress)
+    _import_batch(batch, mapping=mapping, seen=seen, report=report, progress=progress,
+                          shift=shift)
     report.errors.sort()
     return report
+
+
+def _shifted(data: services.NewCase, shift: timedelta) -> services.NewCase:
+    history = data.history
+    if history is not None:
+        history = replace(
+            history,
+            decided_at=history.decided_at + shift if history.decided_at else None,
+            closed_at=history.closed_at + shift if history.closed_at else None,
+        )
+    return replace(data, received_at=data.received_at + shift, history=history)
 
 
 # Rows are written in batches: a few statements and one commit per batch, not per row.
@@ -205,13 +220,15 @@ _BATCH_ROWS = 500
 
 
 @transaction.atomic
-def _import_batch(batch, *, mapping, seen, report, progress) -> None:
+def _import_batch(batch, *, mapping, seen, report, progress, shift=None) -> None:
     fresh: list[tuple[int, services.NewCase, str]] = []
     first_row_of: dict[str, int] = {}
     duplicates: list[tuple[int, str]] = []
     for number, row in batch:
         try:
             data, reply = row_to_case(mapping, row)
+            if shift:
+                data = _shifted(data, shift)
         except ValueError as exc:
             report.errors.append((number, str(exc)))
             continue

@@ -265,6 +265,12 @@ class Case(models.Model):
             # The desk's "Needs review" list: a few open cases among many, by deadline.
             models.Index(fields=["resolve_by", "id"], name="case_open_in_review_due",
                          condition=models.Q(needs_review=True) & ~models.Q(status="closed")),
+            # The insights watch list groups a period's cases by customer from this index
+            # alone, and finds the rare resonance cases of any date from the partial one.
+            models.Index(fields=["received_at"], name="case_received_watch",
+                         include=["customer", "queue", "kind", "status", "decided_at"]),
+            models.Index(fields=["customer"], name="case_resonance_customer",
+                         condition=models.Q(resonance=True), include=["queue"]),
         ]
         constraints = [
             models.UniqueConstraint(

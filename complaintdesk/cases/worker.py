@@ -4,6 +4,7 @@ Any number of workers may run: each row and each SLA step is claimed by a compar
 UPDATE whose row count says who won, so nothing is sent or escalated twice.
 """
 
+import hashlib
 import logging
 import os
 import socket
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from complaintdesk.cases import notifications, services
 from complaintdesk.cases.lifecycle import Status as S
@@ -51,6 +52,7 @@ def run_pass(
     check_deadlines(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     run_due_payouts(worker_id=worker_id, now=now or timezone.now(), batch=batch)
     # A fresh clock here, so alerts the deadline step just queued go out in this same pass.
+    digest_staff_alerts(worker_id=worker_id, now=now or timezone.now())
     deliver_outbox(worker_id=worker_id, now=now or timezone.now(), batch=batch, report=report)
     return report
 
@@ -150,6 +152,61 @@ def _delivery_failed(*, row: Outbox, worker_id: str, now: datetime, error: str) 
         available_at=now + backoff, last_error=error[:2000], claimed_at=None, claimed_by="",
     )
     log.warning("outbox %s attempt %s failed: %s", row.pk, row.attempts, error)
+
+
+# ---------------------------------------------------------------- staff alert digests
+
+# From this many pending deadline alerts for one person, they go out as one message: a desk
+# whose worker was down (or a demo's first start) would otherwise send one e-mail per case.
+DIGEST_FROM = 3
+DIGEST_MAX_ALERTS = 200
+_STAFF_ALERTS = (Outbox.Purpose.SLA_WARNING, Outbox.Purpose.ESCALATION)
+
+
+class _TakenByAnother(Exception):
+    pass
+
+
+def digest_staff_alerts(*, worker_id: str, now: datetime) -> int:
+    """Fold each person's pending staff alerts into one digest row; returns digests queued.
+
+    The folded rows are marked sent, claimed by "digest:<pk>" of the row that carries them; the
+    cases' timelines already name who was notified (ESCALATED / SLA_WARNING events)."""
+    # A case's own alerts only: a digest (no case) is never folded into another one.
+    pending = Outbox.objects.filter(state=Outbox.State.PENDING, attempts=0, channel="email",
+                                    purpose__in=_STAFF_ALERTS, available_at__lte=now,
+                                    case__isnull=False)
+    crowded = list(pending.order_by().values("recipient").annotate(n=Count("pk"))
+                   .filter(n__gte=DIGEST_FROM).values_list("recipient", flat=True))
+    made = 0
+    for recipient in crowded:
+        rows = list(pending.filter(recipient=recipient).order_by("pk")
+                    .values_list("pk", "purpose", "body")[:DIGEST_MAX_ALERTS])
+        ids = [pk for pk, _, _ in rows]
+        escalation = any(purpose == Outbox.Purpose.ESCALATION for _, purpose, _ in rows)
+        count = {"count": len(rows)}
+        subject = ngettext("%(count)d case needs your attention",
+                           "%(count)d cases need your attention", len(rows)) % count
+        intro = ngettext("Deadline alerts for %(count)d case, in one message:",
+                         "Deadline alerts for %(count)d cases, in one message:", len(rows)) % count
+        body = "\n\n".join([intro, *(body for _, _, body in rows)])
+        try:
+            with transaction.atomic():
+                digest = Outbox.objects.create(
+                    case=None, recipient=recipient, subject=subject[:300], body=body,
+                    purpose=Outbox.Purpose.ESCALATION if escalation else Outbox.Purpose.SLA_WARNING,
+                    dedupe_key="digest:" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest(),
+                )
+                folded = Outbox.objects.filter(pk__in=ids, state=Outbox.State.PENDING).update(
+                    state=Outbox.State.SENT, sent_at=now, claimed_at=now,
+                    claimed_by=f"digest:{digest.pk}")
+                if folded != len(ids):
+                    raise _TakenByAnother
+        except (_TakenByAnother, IntegrityError):
+            continue  # another worker folded or sent some of them first: they are its to send
+        made += 1
+        log.info("%s: %d staff alerts to one person sent as digest %s", worker_id, len(ids), digest.pk)
+    return made
 
 
 # ---------------------------------------------------------------- deadlines

@@ -10,9 +10,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
-from complaintdesk.claims.simulate import CandidateResult, SimulationResult, TopicResult
+from complaintdesk.claims.simulate import SimulationResult, TopicResult
 
 MAX_SCATTER_POINTS = 3000  # beyond this the page gets heavy and the cloud says nothing more
 
@@ -66,7 +67,9 @@ def _topic_figure(topic: TopicResult, *, accepted_risk: float) -> go.Figure:
     return figure
 
 
-def _summary(topic: TopicResult, best: CandidateResult | None) -> str:
+def summary_rows(topic: TopicResult) -> list[tuple[str, str]]:
+    """The topic's figures and its recommended rule, as (label, value) rows."""
+    best = topic.recommended
     rows = [(_("claims"), f"{topic.claims:,}".replace(",", "\u202f")),
             (_("upheld share"), f"{topic.upheld_share:.1%}"),
             (_("baseline: investigate everything, cost"), _money(topic.baseline_investigation_cost))]
@@ -85,9 +88,25 @@ def _summary(topic: TopicResult, best: CandidateResult | None) -> str:
             (_("net saving vs baseline"), _money(best.net_saving)),
             (_("time to money"), _("%(before)s → 5 minutes") % {"before": before}),
         ]
+    return rows
+
+
+def _summary(topic: TopicResult) -> str:
     cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                    for k, v in rows)
+                    for k, v in summary_rows(topic))
     return f"<table>{cells}</table>"
+
+
+def topic_charts(result: SimulationResult, *, inline_plotlyjs: bool) -> list[tuple[TopicResult, str]]:
+    """Each topic with its chart's HTML. With inline_plotlyjs the first chart carries plotly.js
+    (a report file that opens offline); without it the page must load the static plotly.min.js."""
+    return [
+        (topic, pio.to_html(_topic_figure(topic, accepted_risk=result.accepted_risk),
+                            full_html=False, include_plotlyjs=inline_plotlyjs and index == 0,
+                            div_id=f"claims-topic-{index}",  # stable ids: diffable reports
+                            config={"responsive": True}))
+        for index, topic in enumerate(result.topics)
+    ]
 
 
 def render_html(result: SimulationResult, *, title: str | None = None,
@@ -96,13 +115,9 @@ def render_html(result: SimulationResult, *, title: str | None = None,
     `topic_names` shows each topic's name in place of its code."""
     title = title or _("Claims: pay or investigate?")
     names = topic_names or {}
-    sections = []
-    for index, topic in enumerate(result.topics):
-        chart = pio.to_html(_topic_figure(topic, accepted_risk=result.accepted_risk),
-                            full_html=False, include_plotlyjs=index == 0,
-                            div_id=f"claims-topic-{index}")  # stable ids: diffable reports
-        sections.append(f"<section><h2>{html.escape(names.get(topic.topic, topic.topic))}</h2>"
-                        f"{_summary(topic, topic.recommended)}{chart}</section>")
+    sections = [f"<section><h2>{html.escape(names.get(topic.topic, topic.topic))}</h2>"
+                f"{_summary(topic)}{chart}</section>"
+                for topic, chart in topic_charts(result, inline_plotlyjs=True)]
     lang = translation.get_language() or "en"
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -110,17 +125,16 @@ def render_html(result: SimulationResult, *, title: str | None = None,
 table{{border-collapse:collapse;margin:1rem 0}}th,td{{padding:.25rem .75rem;text-align:left;
 border-bottom:1px solid #ddd}}th{{font-weight:600}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>{html.escape(_explanation(result.accepted_risk))}</p>
+<p>{html.escape(EXPLANATION % {"risk": f"{result.accepted_risk:.2%}"})}</p>
 {"".join(sections)}
 </body></html>
 """
 
 
-def _explanation(accepted_risk: float) -> str:
-    return _("Accepted risk: %(risk)s of money auto-paid. Each grey dot is a candidate auto-approve "
-             "rule replayed on past claims; the line is the best net saving reachable at each loss "
-             "rate; the star is the recommendation; the dashed line is the accepted risk.") % {
-        "risk": f"{accepted_risk:.2%}"}
+EXPLANATION = gettext_lazy(
+    "Accepted risk: %(risk)s of money auto-paid. Each grey dot is a candidate auto-approve rule "
+    "replayed on past claims; the line is the best net saving reachable at each loss rate; the "
+    "star is the recommendation; the dashed line is the accepted risk.")
 
 
 def write_html(result: SimulationResult, *, path: str | Path) -> Path:

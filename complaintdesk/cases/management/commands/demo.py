@@ -1,3 +1,4 @@
+import itertools
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, QueueMembership, Role, User
 from complaintdesk.cases import services
-from complaintdesk.cases.importer import import_file, load_mapping
+from complaintdesk.cases.importer import import_file, load_mapping, read_rows, row_to_case
 from complaintdesk.cases.models import Case, Queue
 
 USERS = [
@@ -107,12 +108,13 @@ class Command(BaseCommand):
         now = timezone.now()
         for _ in range(count):
             kind, topic, lang, text, has_amount, remedy = rng.choice(SAMPLES)
+            steps = rng.choice([0, 0, 1, 2, 3, 4, 5])
             amount = Decimal(rng.choice([150, 300, 600, 1200, 2500, 5000, 15000]))
             name = rng.choice(FIRST_NAMES)
             customer = rng.randrange(120)  # repeat complainers appear naturally
             data = services.NewCase(
                 channel=rng.choice(CHANNELS), text=text.format(a=amount), kind=kind, topic=topic,
-                language=lang, received_at=now - timedelta(minutes=rng.randrange(60, 60 * 24 * 30)),
+                language=lang, received_at=now - _age(steps=steps, rng=rng),
                 customer_name=name, customer_email=f"customer{customer}@example.com",
                 customer_phone=f"+7900{customer:07d}",
                 amount_claimed=amount if has_amount else None,
@@ -122,7 +124,7 @@ class Command(BaseCommand):
                 subject=text.format(a=amount)[:60],
             )
             case, _ = services.create_case(data=data, actor=None, notify=False)
-            self._advance(case, users=users, rng=rng)
+            self._advance(case, steps=steps, users=users, rng=rng)
 
     def _borderline_cases(self) -> None:
         now = timezone.now()
@@ -133,9 +135,8 @@ class Command(BaseCommand):
                 subject=text[:60],
             ), actor=None, notify=False)
 
-    def _advance(self, case: Case, *, users: dict[str, User], rng: random.Random) -> None:
+    def _advance(self, case: Case, *, steps: int, users: dict[str, User], rng: random.Random) -> None:
         """Walk some cases along the lifecycle so every page has something to show."""
-        steps = rng.choice([0, 0, 1, 2, 3, 4, 5])
         actor = users["supervisor"]
         if steps >= 1:
             worker = {"first-line": "operator", "claims": "specialist"}.get(case.queue.code,
@@ -161,10 +162,12 @@ class Command(BaseCommand):
 
     def _imported_cases(self, *, limit: int) -> None:
         shared = Path(settings.COMPLAINTDESK["SHARED_DATA_DIR"])
-        for name, mapping in (("cfpb_complaints_2015_2020.csv", "cfpb"),
-                              ("myfin_bank_reviews_ru.xlsx", "myfin")):
+        for name, mapping_name in (("cfpb_complaints_2015_2020.csv", "cfpb"),
+                                   ("myfin_bank_reviews_ru.xlsx", "myfin")):
             if (shared / name).exists():
-                report = import_file(shared / name, mapping=load_mapping(mapping), limit=limit)
+                mapping = load_mapping(mapping_name)
+                report = import_file(shared / name, mapping=mapping, limit=limit,
+                                     shift=_shift_to_today(shared / name, mapping=mapping, limit=limit))
                 self.stdout.write(f"Imported {report.created} rows of {name}")
             else:
                 self.stdout.write(f"{shared / name} not found: demo runs without it")
@@ -182,3 +185,30 @@ class Command(BaseCommand):
         self.stdout.write(f"  API token (supervisor): {token}")
         self.stdout.write(f'    curl -H "Authorization: Bearer {token}" {site}/api/v1/cases')
         self.stdout.write(f"  Customer form: {site}/complain/")
+
+
+def _age(*, steps: int, rng: random.Random) -> timedelta:
+    """How long ago a demo case arrived, so the desk looks live on any day it is started: new
+    cases are hours old, cases in work a few days, decided ones older. Only a few of the open
+    ones are past a deadline (the 1-business-day ATM claims and some questions)."""
+    if steps == 0:
+        return timedelta(minutes=rng.randrange(5, 60 * 4))
+    if steps <= 3:
+        return timedelta(minutes=rng.randrange(60, 60 * 24 * 3))
+    return timedelta(minutes=rng.randrange(60 * 24 * 2, 60 * 24 * 45))
+
+
+def _shift_to_today(path: Path, *, mapping: dict, limit: int) -> timedelta:
+    """Whole days that move the rows to be imported so the newest arrived two days ago: the
+    shared data sets end in 2020 and 2024, and a demo desk must not open on a case from then."""
+    _, rows, _ = read_rows(path)
+    newest = None
+    for _, row in itertools.islice(rows, limit):
+        try:
+            received = row_to_case(mapping, row)[0].received_at
+        except ValueError:
+            continue
+        newest = received if newest is None else max(newest, received)
+    if newest is None:
+        return timedelta(0)
+    return timedelta(days=(timezone.localdate() - timezone.localdate(newest)).days - 2)
