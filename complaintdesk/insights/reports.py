@@ -331,6 +331,8 @@ COLUMN_LABELS: dict[str, Any] = {
     "NPS": pgettext_lazy("dashboard column", "NPS"),
     "reference": pgettext_lazy("dashboard column", "reference"),
     "received": pgettext_lazy("dashboard column", "received"),
+    "answer due": pgettext_lazy("dashboard column", "answer due"),
+    "time zone": pgettext_lazy("dashboard column", "time zone"),
     "product": pgettext_lazy("dashboard column", "product"),
     "status": pgettext_lazy("dashboard column", "status"),
     "customer": pgettext_lazy("dashboard column", "customer"),

@@ -19,8 +19,10 @@ from django.utils import translation
 
 log = logging.getLogger("complaintdesk.warm")
 
-# Modules the views import inside functions (so commands that never serve pages stay light).
+# Modules the views import inside functions (so commands that never serve pages stay light), and
+# those settings name by dotted path, imported on first use (axes' login backend and handler).
 VIEW_TIME_IMPORTS = [
+    "complaintdesk.accounts.throttle",
     "complaintdesk.desk.common",
     "complaintdesk.insights.rollup",
     "complaintdesk.insights.assistant",

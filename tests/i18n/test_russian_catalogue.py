@@ -101,7 +101,7 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettex
            "pgettext_lazy", "gettext_noop", "npgettext", "npgettext_lazy"}
 # Two English words in a row (placeholders removed) is prose; codes, paths, formats are not.
 PROSE = re.compile(r"[A-Za-z]{2,}[,;:.!?']?\s+[A-Za-z]{2,}")
-SQL = re.compile(r"^\s*(SET|SELECT|WITH|UPDATE|INSERT|DELETE)\b")
+SQL = re.compile(r"^\s*(SET|SELECT|WITH|UPDATE|INSERT|DELETE|AND)\b")
 MARKUP = re.compile(r"<style>.*?</style>|<[^>]*>", flags=re.S)
 # Calls whose string arguments are not read by people: logs, SQL, patterns, HTTP headers.
 NOT_TEXT_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "execute",
