@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import DataError, DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -401,7 +401,7 @@ def _validate_new_case(data: NewCase) -> None:
     elif data.received_at is not None and not _plausibly_received(data.received_at):
         problems.append(_("received_at: %(at)s is not between 1900 and tomorrow")
                         % {"at": data.received_at.isoformat()})
-    if data.customer_email and not _is_email(data.customer_email):
+    if data.customer_email and not _is_email(data.customer_email.strip()):
         problems.append(_("customer e-mail: '%(email)s' is not an e-mail address")
                         % {"email": data.customer_email[:100]})
     for name in _nul_fields(data):

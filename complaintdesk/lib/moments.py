@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 FIRST_YEAR, LAST_YEAR = 1900, 2099
@@ -22,7 +23,7 @@ def _text_only(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _SHAPE.match(value):
-        raise ValueError("expected an RFC 3339 date-time such as 2026-03-01T10:00:00+03:00")
+        raise ValueError(_("expected an RFC 3339 date-time such as 2026-03-01T10:00:00+03:00"))
     return value
 
 
@@ -30,9 +31,10 @@ def in_range(value: datetime) -> datetime:
     """The value if it has an offset and its year (as written, which is what the pattern
     sees) is 1900 to 2099; within those years a conversion to UTC cannot overflow."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("needs a time zone (e.g. 2026-03-01T10:00:00+03:00)")
+        raise ValueError(_("needs a time zone (e.g. 2026-03-01T10:00:00+03:00)"))
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"out of range: years {FIRST_YEAR} to {LAST_YEAR}")
+        raise ValueError(_("out of range: years %(first)d to %(last)d")
+                         % {"first": FIRST_YEAR, "last": LAST_YEAR})
     return value
 
 
