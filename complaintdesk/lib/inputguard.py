@@ -4,13 +4,15 @@ PostgreSQL refuses U+0000 in text (SQLite keeps it), so a NUL that reached a que
 to end in a 500 on one database and in stored garbage on the other. Every entry point is covered
 here instead of field by field: the path, the query string, header values, form fields (desk,
 portal, admin) and JSON bodies of the API. The answer is a 400 naming the field, nothing is read
-further and nothing is written. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 everywhere.
+further and nothing is written. A body over DATA_UPLOAD_MAX_MEMORY_SIZE (form fields, JSON) or
+over REQUEST_MAX_BYTES (with files) is a 413 everywhere, as problem details under /api/.
 """
 
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -80,6 +82,13 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_MAX_BYTES:
+            return _refuse(request, status=413, title="Request too large",
+                           detail=_("The request body is larger than this server accepts."))
         try:
             field = find_nul(request)
         except RequestDataTooBig:

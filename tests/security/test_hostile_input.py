@@ -114,6 +114,8 @@ PROBES = [
         kind="claim", amount_claimed=1e300, currency="RUB")), 422, "amount_claimed"),
     Probe("e-mail that is not one", api_json("/cases", case_body(
         customer={"email": "not an e-mail"})), 422, "email"),
+    Probe("dashboard table from year 1", lambda w: w.api.get(
+        "/api/v1/insights/tables/volumes", {"start": "0001-01-01", "end": "9999-12-31"}), 200),
     # wrong encodings
     Probe("body in latin-1", api_json("/cases", raw=json.dumps(
         case_body(text="café"), ensure_ascii=False).encode("latin-1")), 400, "JSON"),
@@ -194,6 +196,18 @@ def test_a_non_ascii_token_answers_like_an_unknown_reference(world, path):
         return re.sub(rb"[A-Za-z0-9]{64}", b"", response.content.replace(reference.encode(), b""))
 
     assert page(real, world.case.reference) == page(unknown, "CD-2026-999999")
+
+
+def test_an_upload_larger_than_any_request_may_be_is_refused_before_it_is_read(world, settings):
+    settings.REQUEST_MAX_BYTES = 64 * 1024  # files do not count in DATA_UPLOAD_MAX_MEMORY_SIZE
+    before = _counts()
+    big = SimpleUploadedFile("scan.pdf", PDF + b"0" * 100_000, content_type="application/pdf")
+    portal = world.public.post("/complain/", {**public_form(), "attachments": big})
+    big.seek(0)
+    api = world.api.post(f"/api/v1/cases/{world.case.reference}/attachments", {"file": big})
+    assert portal.status_code == api.status_code == 413
+    assert api["Content-Type"] == "application/problem+json"
+    assert _counts() == before
 
 
 def test_an_attachment_name_with_directories_keeps_only_its_base_name(world):
