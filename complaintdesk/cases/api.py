@@ -1,6 +1,7 @@
 """REST endpoints for cases, incidents and the customer's public status."""
 
 import hmac
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
@@ -44,7 +45,19 @@ class Strict(Schema):
 MAX_ID = 2**63 - 1
 # Money travels as a decimal string ("600.00"), never a binary float that cannot hold cents.
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
-Money = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN})]
+
+
+def _money_text(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+        raise ValueError(_("an amount is a string of digits with at most two decimals, "
+                           "such as \"600.00\""))
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money_text),
+                  WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN})]
 # Some character that no engine (Python's str.strip, pydantic's and the JSON Schema's regexes)
 # counts as white space: the customer's words cannot be blank.
 NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"

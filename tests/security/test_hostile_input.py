@@ -111,7 +111,9 @@ PROBES = [
     Probe("received_at in 2099", api_json("/cases", case_body(
         received_at="2099-01-01T10:00:00+03:00")), 422, "received_at"),
     Probe("amount as a float", api_json("/cases", case_body(
-        kind="claim", amount_claimed=1e300, currency="RUB")), 422, "amount_claimed"),
+        kind="claim", amount_claimed=10.5, currency="RUB")), 422, "amount_claimed"),
+    Probe("amount of 1e300", api_json("/cases", case_body(
+        kind="claim", amount_claimed="1e300", currency="RUB")), 422, "amount_claimed"),
     Probe("e-mail that is not one", api_json("/cases", case_body(
         customer={"email": "not an e-mail"})), 422, "email"),
     Probe("dashboard table from year 1", lambda w: w.api.get(
