@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -75,6 +77,17 @@ def map_case(context, case):
 
 # Read by tests/security/conftest.py, which prints the total at the end of the run.
 SENT = {"requests": 0}
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_whole_test():
+    """As Django's own test client does: the WSGI handler would close the database connection
+    after each request, and with it the test's transaction (PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
