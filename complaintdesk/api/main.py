@@ -39,6 +39,7 @@ _PROBLEMS_ALWAYS = {
     "400": "Malformed request (unreadable body, NUL characters, bad encoding)",
     "404": "No such resource (or none this caller may see)",
     "422": "A value that is not acceptable",
+    "409": "Not allowed in the current state (of the case, or of this deployment's settings)",
     "429": "Too many requests",
     "503": "The server is busy or cannot reach its database; retry later",
 }
@@ -47,7 +48,6 @@ _PROBLEMS_AUTHENTICATED = {
     "403": "The caller's role or queues do not allow this",
 }
 _PROBLEMS_WRITING = {
-    "409": "Not allowed in the case's current state",
     "413": "The request body is larger than this server accepts",
 }
 

@@ -66,7 +66,8 @@ def map_case(context, case):
         if isinstance(body.get(name), str) and body[name]:
             body[name] = code
     _within_the_clock(body)
-    for wait in body.get("waits") or []:
+    waits = body.get("waits")
+    for wait in waits if isinstance(waits, list) else []:
         if isinstance(wait, dict):
             _within_the_clock(wait)
     keep, merge = case.path_parameters.get("customer_id"), body.get("merge")
