@@ -380,7 +380,7 @@ def post_assign(request: HttpRequest, reference: str, payload: AssignIn):
 
 
 class MessageIn(Strict):
-    body: str = Field(..., min_length=1, max_length=50_000)
+    body: str = Field(..., min_length=1, max_length=50_000, pattern=NOT_BLANK)
     direction: Literal["out", "note", "in"] = "out"
 
 
@@ -472,7 +472,7 @@ def post_classification(request: HttpRequest, reference: str, payload: Classific
 
 
 class EscalationIn(Strict):
-    reason: str = Field(..., min_length=1, max_length=2_000)
+    reason: str = Field(..., min_length=1, max_length=2_000, pattern=NOT_BLANK)
     to_queue: str | None = None
 
 
@@ -556,7 +556,7 @@ def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX
 
 
 class IncidentIn(Strict):
-    title: str = Field(..., min_length=1, max_length=200)
+    title: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     description: str = Field("", max_length=10_000)
 
 
@@ -618,7 +618,7 @@ def link_cases(request: HttpRequest, payload: LinkIn,
 
 
 class IncidentAnswerIn(Strict):
-    body: str = Field(..., min_length=1, max_length=20_000)
+    body: str = Field(..., min_length=1, max_length=20_000, pattern=NOT_BLANK)
     resolve: bool = False
     outcome: OutcomeName = "upheld"
 

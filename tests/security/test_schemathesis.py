@@ -57,11 +57,11 @@ def _within_the_clock(body: dict) -> None:
             body[name] = datetime.now(UTC).isoformat()
 
 
-@schema.hook
-def map_case(context, case):
+def within_the_rules(case) -> None:
+    """Applied to every case before it is sent (a generation hook misses the coverage phase)."""
     body = case.body if isinstance(case.body, dict) else None
     if body is None:
-        return case
+        return
     for name, code in KNOWN.items():
         if isinstance(body.get(name), str) and body[name]:
             body[name] = code
@@ -71,9 +71,9 @@ def map_case(context, case):
         if isinstance(wait, dict):
             _within_the_clock(wait)
     keep, merge = case.path_parameters.get("customer_id"), body.get("merge")
-    if isinstance(merge, int) and not isinstance(merge, bool) and str(keep) == str(merge):
-        body["merge"] = merge + 1 if merge > 1 else 2
-    return case
+    if isinstance(merge, int | float) and not isinstance(merge, bool) and str(keep).isdigit() \
+            and int(keep) == merge:  # 1.0 is the integer 1 to JSON Schema
+        body["merge"] = int(merge) - 1 if merge > 1 else 2
 
 
 # Read by tests/security/conftest.py, which prints the total at the end of the run.
@@ -105,6 +105,7 @@ def tokens(queues, make_case):
 # check times the generation, which on a loaded machine says more about the load than the schema.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_api_answers_every_generated_request_as_documented(case, tokens):
+    within_the_rules(case)
     for raw in tokens:
         SENT["requests"] += 1
         case.call_and_validate(headers={"Authorization": f"Bearer {raw}"}, checks=CHECKS)
