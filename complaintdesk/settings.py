@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads a form: NUL characters and oversized bodies end here (400/413).
+    "complaintdesk.lib.inputguard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +174,10 @@ WHITENOISE_USE_FINDERS = True
 # Request bodies above this are refused with 413 before anything is stored.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", 2 * 1024 * 1024))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# Files are not counted in DATA_UPLOAD_MAX_MEMORY_SIZE: a whole request above this (five
+# attachments and the form) is refused with 413 before its body is read (lib/inputguard.py).
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES",
+                                       5 * ATTACHMENT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE))
 ATTACHMENT_ALLOWED_TYPES = [
     "application/pdf",
     "image/jpeg",

@@ -1,11 +1,13 @@
 """The one NinjaAPI object: authentication, RFC 9457 problem details, and each app's router."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from complaintdesk.accounts.models import ApiToken, User
 from complaintdesk.lib.errors import DomainError
@@ -19,7 +21,74 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class DeskSession(SessionAuth):
+    """The desk's session cookie, CSRF-checked, but only for a request that relies on it: one
+    with a bearer token, or with no session cookie at all, is answered by the token check (a
+    401), never by a "CSRF check Failed" 403 that would hide what is wrong."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if "Authorization" in request.headers or self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+PROBLEM_TYPE = "application/problem+json"
+
+# Which failures an operation documents (RFC 9457 problem details), by what can cause them.
+_PROBLEMS_ALWAYS = {
+    "400": "Malformed request (unreadable body, NUL characters, bad encoding)",
+    "404": "No such resource (or none this caller may see)",
+    "422": "A value that is not acceptable",
+    "409": "Not allowed in the current state (of the case, or of this deployment's settings)",
+    "429": "Too many requests",
+    "503": "The server is busy or cannot reach its database; retry later",
+}
+_PROBLEMS_AUTHENTICATED = {
+    "401": "No valid bearer token or desk session",
+    "403": "The caller's role or queues do not allow this",
+}
+_PROBLEMS_WRITING = {
+    "413": "The request body is larger than this server accepts",
+}
+
+
+class ProblemDetails(Schema):
+    """RFC 9457 problem details, the body of every error answer."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[Any] | None = None
+
+
+class DocumentedApi(NinjaAPI):
+    """Adds the error answers to every operation of the OpenAPI document, so clients (and
+    schemathesis) know each one's problem-details body, instead of success statuses only."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema()
+        reference = {"$ref": "#/components/schemas/ProblemDetails"}
+        for path_item in document["paths"].values():
+            for method, operation in path_item.items():
+                problems = dict(_PROBLEMS_ALWAYS)
+                if operation.get("security"):
+                    problems.update(_PROBLEMS_AUTHENTICATED)
+                if method in ("post", "put", "patch", "delete"):
+                    problems.update(_PROBLEMS_WRITING)
+                responses = operation.setdefault("responses", {})
+                for status, description in problems.items():
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {PROBLEM_TYPE: {"schema": reference}},
+                    })
+        return document
+
+
+api = DocumentedApi(
     title="complaintdesk API",
     version="1",
     description=(
@@ -27,7 +96,7 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>` (`complaintdesk token USERNAME`) or a desk session. "
         "Errors are RFC 9457 problem details."
     ),
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), DeskSession()],
     urls_namespace="api",
 )
 
@@ -37,7 +106,7 @@ def problem(
 ) -> HttpResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = api.create_response(request, body, status=status)
-    response["Content-Type"] = "application/problem+json"
+    response["Content-Type"] = PROBLEM_TYPE
     return response
 
 

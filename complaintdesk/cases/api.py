@@ -1,6 +1,7 @@
 """REST endpoints for cases, incidents and the customer's public status."""
 
 import hmac
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -10,9 +11,9 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import ReadAccess, User
@@ -21,6 +22,7 @@ from complaintdesk.cases import batching, notifications, services
 from complaintdesk.cases.lifecycle import OPEN
 from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
 from complaintdesk.lib.errors import InvalidInput
+from complaintdesk.lib.moments import Moment
 from complaintdesk.lib.ratelimit import rate_limited
 
 router = Router(tags=["cases"])
@@ -40,26 +42,73 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+# Database ids are 64-bit; a larger number is refused as input, not left to overflow the query.
+MAX_ID = 2**63 - 1
+# Money travels as a decimal string ("600.00"), never a binary float that cannot hold cents.
+MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+def _money_text(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+        raise ValueError(_("an amount is a string of digits with at most two decimals, "
+                           "such as \"600.00\""))
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money_text),
+                  WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN})]
+# Some character that no engine (Python's str.strip, pydantic's and the JSON Schema's regexes)
+# counts as white space: the customer's words cannot be blank.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+# What Django's e-mail validator accepts and a JSON Schema generator can produce: plain
+# dot-atom local parts and host names with a letter TLD (services checks the same on every path).
+EMAIL_PATTERN = (r"^([A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*"
+                 r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})?$")
+
+
+def _one_of_required(*names: str) -> dict:
+    return {"anyOf": [{"required": [n], "properties": {n: {"minLength": 1}}} for n in names]}
+
+
 class CustomerIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_of_required(
+        "name", "email", "phone", "external_id"))
+
     name: str = Field("", max_length=200)
-    email: str = Field("", max_length=254)
+    email: str = Field("", max_length=254, pattern=EMAIL_PATTERN)
     phone: str = Field("", max_length=32)
     external_id: str = Field("", max_length=100)
 
 
 class CaseIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": [
+        # An amount needs its currency.
+        {"if": {"required": ["amount_claimed"], "properties": {"amount_claimed": {"type": "string"}}},
+         "then": {"required": ["currency"], "properties": {"currency": {"minLength": 3}}}},
+        # Call details only come with the phone channel.
+        {"if": {"anyOf": [
+            {"required": ["call_id"], "properties": {"call_id": {"minLength": 1}}},
+            {"required": ["call_duration_seconds"],
+             "properties": {"call_duration_seconds": {"type": "integer"}}}]},
+         "then": {"required": ["channel"], "properties": {"channel": {"const": "phone"}}}},
+    ]})
+
     channel: ChannelName = "api"
-    text: str = Field(..., min_length=1, max_length=50_000)
+    text: str = Field(..., min_length=1, max_length=50_000, pattern=NOT_BLANK)
     subject: str = Field("", max_length=300)
-    received_at: datetime | None = None
+    received_at: Moment | None = Field(
+        None, description="default: now; not before 1900 and at most one day ahead of the "
+                          "server's clock")
     customer: CustomerIn
     kind: KindName = "unclassified"
     topic: str = ""
     product: str = Field("", max_length=100)
     remedy_sought: RemedyName = ""
     remedy_text: str = Field("", max_length=5_000)
-    amount_claimed: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str = Field("", max_length=3)
+    amount_claimed: Money | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field("", pattern=r"^([A-Za-z]{3})?$")
     resonance_source: ResonanceName = ""
     priority: PriorityName = "normal"
     queue: str = ""
@@ -231,15 +280,15 @@ def list_cases(
     status: StatusName | None = None,
     queue: str | None = None,
     topic: str | None = None,
-    customer: int | None = None,
+    customer: int | None = Query(None, ge=1, le=MAX_ID),
     assignee: str | None = None,
     overdue: bool | None = None,
     resonance: bool | None = None,
     q: str | None = Query(None, max_length=200, description="text search"),
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: Moment | None = None,
+    received_to: Moment | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ):
     user = _user(request)
     qs = permissions.cases_visible_to(user).select_related(*_CASE_RELATED)
@@ -342,7 +391,7 @@ def post_assign(request: HttpRequest, reference: str, payload: AssignIn):
 
 
 class MessageIn(Strict):
-    body: str = Field(..., min_length=1, max_length=50_000)
+    body: str = Field(..., min_length=1, max_length=50_000, pattern=NOT_BLANK)
     direction: Literal["out", "note", "in"] = "out"
 
 
@@ -385,9 +434,15 @@ class AttachmentOut(Schema):
     uploaded_at: datetime
 
 
+# An empty part is no file to Django's multipart parser: the document says a file has bytes.
+NonEmptyFile = Annotated[UploadedFile, WithJsonSchema(
+    {"type": "string", "format": "binary", "minLength": 1})]
+
+
 @router.post("/cases/{reference}/attachments", response={201: AttachmentOut},
              summary="Attach a file (multipart field 'file'; size and type limits apply)")
-def post_attachment(request: HttpRequest, reference: str, file: UploadedFile = File(...)):  # noqa: B008
+def post_attachment(request: HttpRequest, reference: str,
+                    file: NonEmptyFile = File(...)):  # noqa: B008
     case = _case_for(request, reference)
     item = services.add_attachment(case=case, upload=file, actor=_user(request))
     return Status(201, {"id": item.pk, "filename": item.filename,
@@ -397,7 +452,7 @@ def post_attachment(request: HttpRequest, reference: str, file: UploadedFile = F
 
 class DecisionIn(Strict):
     outcome: OutcomeName
-    amount_paid: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    amount_paid: Money | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     text: str = Field("", max_length=20_000)
 
 
@@ -429,7 +484,7 @@ def post_classification(request: HttpRequest, reference: str, payload: Classific
 
 
 class EscalationIn(Strict):
-    reason: str = Field(..., min_length=1, max_length=2_000)
+    reason: str = Field(..., min_length=1, max_length=2_000, pattern=NOT_BLANK)
     to_queue: str | None = None
 
 
@@ -480,12 +535,14 @@ class CustomerProfileOut(Schema):
 
 
 class MergeIn(Strict):
-    merge: int = Field(..., description="id of the customer record to fold into this one")
+    merge: int = Field(..., ge=1, le=MAX_ID,
+                       description="id of the customer record to fold into this one")
 
 
 @router.post("/customers/{customer_id}/merge", response=CustomerProfileOut,
              summary="Merge another customer record into this one (same person)")
-def post_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
+def post_merge(request: HttpRequest, payload: MergeIn,
+               customer_id: int = Path(..., ge=1, le=MAX_ID)):
     from complaintdesk.cases.models import Customer
 
     keep = get_object_or_404(Customer, pk=customer_id)
@@ -495,7 +552,7 @@ def post_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
 
 
 @router.get("/customers/{customer_id}", response=CustomerProfileOut, summary="Customer profile")
-def get_customer(request: HttpRequest, customer_id: int):
+def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)):
     user = _user(request)
     cases = list(
         permissions.cases_visible_to(user).filter(customer_id=customer_id)
@@ -514,7 +571,7 @@ def get_customer(request: HttpRequest, customer_id: int):
 
 
 class IncidentIn(Strict):
-    title: str = Field(..., min_length=1, max_length=200)
+    title: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     description: str = Field("", max_length=10_000)
 
 
@@ -566,7 +623,7 @@ def list_incidents(request: HttpRequest, state: Literal["open", "resolved"] | No
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
-def get_incident(request: HttpRequest, incident_id: int):
+def get_incident(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_ID)):
     user = _user(request)
     permissions.require_incident_reader(user)
     return _incident_out(get_object_or_404(Incident, pk=incident_id), user)
@@ -583,7 +640,8 @@ class BulkResult(Schema):
 
 @router.post("/incidents/{incident_id}/cases", response=BulkResult, tags=["incidents"],
              summary="Link cases to the incident")
-def link_cases(request: HttpRequest, incident_id: int, payload: LinkIn):
+def link_cases(request: HttpRequest, payload: LinkIn,
+               incident_id: int = Path(..., ge=1, le=MAX_ID)):
     from complaintdesk.cases.bulk import run_bulk
 
     incident = get_object_or_404(Incident, pk=incident_id)
@@ -597,7 +655,7 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class IncidentAnswerIn(Strict):
-    body: str = Field(..., min_length=1, max_length=20_000)
+    body: str = Field(..., min_length=1, max_length=20_000, pattern=NOT_BLANK)
     resolve: bool = False
     outcome: OutcomeName = "upheld"
     amounts: dict[Annotated[str, Field(max_length=40)], Money] = Field(
@@ -623,7 +681,8 @@ class IncidentAnswerOut(Schema):
 
 @router.post("/incidents/{incident_id}/answer", response=IncidentAnswerOut, tags=["incidents"],
              summary="Answer every open linked case, or resolve: decide each (all or nothing)")
-def answer_incident(request: HttpRequest, incident_id: int, payload: IncidentAnswerIn):
+def answer_incident(request: HttpRequest, payload: IncidentAnswerIn,
+                    incident_id: int = Path(..., ge=1, le=MAX_ID)):
     """Every open linked case must be one you may change, else 403 and nothing changes.
     Resolving records the decision on each case; its customer then accepts or disputes it."""
     incident = get_object_or_404(Incident, pk=incident_id)
@@ -658,7 +717,11 @@ class PublicCaseOut(Schema):
 def public_case(reference: str, token: str) -> Case:
     """The customer's own case; a wrong token and an unknown reference look the same."""
     case = Case.objects.filter(reference=reference).first()
-    if case is None or not token or not hmac.compare_digest(case.public_token, token):
+    # Compared as bytes: compare_digest refuses non-ASCII text (a 500 that told a real reference
+    # from an unknown one), and an unknown reference still pays for one comparison.
+    expected = (case.public_token if case is not None else "-").encode()
+    matches = hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass"))
+    if case is None or not token or not matches:
         raise Http404("No case with this reference and token.")
     return case
 

@@ -5,6 +5,7 @@ few statements for the batch). A bad row is reported by number and
 skipped, the good ones are kept, and a row imported before is not imported again.
 """
 
+import codecs
 import csv
 import json
 import re
@@ -54,8 +55,55 @@ def load_mapping(name_or_path: str) -> dict:
     return mapping
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]], int]:
-    """Header, (row number as a person sees it, values) pairs, and the row count."""
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+# Excel on a Russian Windows saves "CSV" in the ANSI code page: cp1251.
+FALLBACK_ENCODING = "cp1251"
+
+
+def _decodes(path: Path, encoding: str) -> UnicodeDecodeError | None:
+    """The first decoding error of the whole file, read in chunks; None if it decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            return error
+    return None
+
+
+def detect_encoding(path: Path) -> str:
+    """A byte-order mark if there is one, else UTF-8 if the whole file decodes, else cp1251."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    return "utf-8" if _decodes(path, "utf-8") is None else FALLBACK_ENCODING
+
+
+def _checked_encoding(path: Path, encoding: str | None) -> str:
+    if encoding is None:
+        return detect_encoding(path)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(f"Unknown encoding '{encoding}'") from None
+    error = _decodes(path, encoding)
+    if error is not None:
+        raise ImportFileError(
+            f"{path.name} is not {encoding}: byte {error.start} cannot be read "
+            f"(leave out --encoding to detect it)")
+    return encoding
+
+
+def read_rows(
+    path: Path, *, encoding: str | None = None
+) -> tuple[list[str], Iterator[tuple[int, dict]], int]:
+    """Header, (row number as a person sees it, values) pairs, and the row count. A CSV file's
+    encoding is detected (BOM, UTF-8, else cp1251) unless `encoding` names it."""
     if not path.exists():
         raise ImportFileError(f"No file {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -74,10 +122,16 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]], int]:
             book.close()
 
         return header, xlsx_rows(), total
-    handle = path.open(newline="", encoding="utf-8-sig")
+    encoding = _checked_encoding(path, encoding)
+    if encoding == "utf-8":
+        encoding = "utf-8-sig"  # harmless without a BOM, and strips one a forced run finds
+    # Only the detected fallback can meet a byte its code page lacks (0x98 in cp1251).
+    errors = "replace" if encoding == FALLBACK_ENCODING else "strict"
+    handle = path.open(newline="", encoding=encoding, errors=errors)
     reader = csv.DictReader(handle)
     header = [h.strip() for h in reader.fieldnames or []]
-    total = sum(1 for _ in path.open(encoding="utf-8-sig")) - 1
+    with path.open(encoding=encoding, errors=errors) as lines:
+        total = sum(1 for _ in lines) - 1
 
     def csv_rows():
         with handle:
@@ -182,9 +236,11 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     limit: int | None = None,
     shift: timedelta | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
-    """Import the rows of a file; `shift` moves every date of them (the demo's recent desk)."""
-    _, rows, _ = read_rows(path)
+    """Import the rows of a file; `shift` moves every date of them (the demo's recent desk);
+    `encoding` forces the file's encoding instead of detecting it."""
+    _, rows, _ = read_rows(path, encoding=encoding)
     if limit is not None:
         rows = (item for _, item in zip(range(limit), rows, strict=False))
     report = ImportReport()

@@ -7,13 +7,14 @@ import mimetypes
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, IntegrityError, transaction
+from django.core.validators import validate_email
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -47,7 +48,7 @@ from complaintdesk.cases.models import (
     Topic,
 )
 from complaintdesk.channels.base import customer_route
-from complaintdesk.lib import configcache
+from complaintdesk.lib import configcache, filecheck
 from complaintdesk.lib.bulk import insert_all
 from complaintdesk.lib.errors import DomainError, InvalidInput
 from complaintdesk.lib.ids import reserve_ids
@@ -381,6 +382,35 @@ def _length_limited(data: NewCase) -> list[tuple[str, str, int]]:
             (gettext_noop("source id"), data.source_id, limit(Case, "source_id"))]
 
 
+EARLIEST_RECEIVED = datetime(1900, 1, 1, tzinfo=UTC)
+# A clock a few hours ahead of ours, or a time zone mix-up, is not an error; a year ahead is.
+RECEIVED_AHEAD = timedelta(days=1)
+
+
+def _plausibly_received(at: datetime) -> bool:
+    try:
+        return EARLIEST_RECEIVED <= at <= timezone.now() + RECEIVED_AHEAD
+    except OverflowError:  # year 1 at a positive offset is before year 1 in UTC
+        return False
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _nul_fields(data: NewCase) -> list[str]:
+    """Fields holding U+0000, which PostgreSQL refuses in text and JSON (an import, an e-mail
+    or a chat message can carry one past the web's input guard)."""
+    found = [name for name, value in vars(data).items() if isinstance(value, str) and "\x00" in value]
+    if "\\u0000" in json.dumps(data.extra, default=str):
+        found.append("extra")
+    return found
+
+
 def _validate_new_case(data: NewCase) -> None:
     problems = []
     if not data.text.strip():
@@ -414,6 +444,15 @@ def _validate_new_case(data: NewCase) -> None:
         problems.append(_negative("call_duration_seconds"))
     if data.received_at is not None and timezone.is_naive(data.received_at):
         problems.append(_("received_at: needs a time zone (e.g. 2026-03-01T10:00:00+03:00)"))
+    elif data.received_at is not None and not _plausibly_received(data.received_at):
+        problems.append(_("received_at: %(at)s is not between 1900 and tomorrow")
+                        % {"at": data.received_at.isoformat()})
+    if data.customer_email and not _is_email(data.customer_email.strip()):
+        problems.append(_("customer e-mail: '%(email)s' is not an e-mail address")
+                        % {"email": data.customer_email[:100]})
+    for name in _nul_fields(data):
+        problems.append(_("%(field)s: contains a NUL character (\\u0000), which is not allowed")
+                        % {"field": name})
     for name, value, limit in _length_limited(data):
         if len(value) > limit:  # SQLite would keep it; PostgreSQL would refuse the batch
             problems.append(_("%(field)s: at most %(limit)d characters, got %(length)d")
@@ -520,6 +559,11 @@ def create_cases(requests: list[CaseRequest]) -> list[CreateOutcome]:
                 # the database refuses: one by one, so each item gets its own answer.
                 for item in ready:
                     outcomes[item.index] = _alone(item)
+            elif isinstance(error, DataError):
+                # A value only the database refuses (PostgreSQL: NUL, an out-of-range number):
+                # this item's answer, not a crash of the whole call.
+                outcomes[ready[0].index] = InvalidInput(
+                    _("the database refused the row: %(error)s") % {"error": error})
             elif not isinstance(error, IntegrityError):
                 raise
             else:
@@ -1101,24 +1145,33 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
 
 def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
     """Keep a file on the case within the size and type limits, with its SHA-256."""
-    # The type comes from the file name, not the sender's claim, which anyone can forge.
-    content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+    # Directories in the name are the sender's, not ours: only the base name is kept.
+    name = filecheck.safe_name(upload.name or "", limit=255)
+    # The type comes from the file name, not the sender's claim, which anyone can forge...
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         raise InvalidInput(_("%(name)s: %(size)d bytes is over the limit of %(limit)d bytes")
-                           % {"name": upload.name, "size": upload.size, "limit": limit})
+                           % {"name": name, "size": upload.size, "limit": limit})
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
         raise InvalidInput(_("%(name)s: files of type %(type)s are not accepted")
-                           % {"name": upload.name, "type": content_type})
+                           % {"name": name, "type": content_type})
+    # ...and the bytes must be of that type (a program renamed .pdf is not a PDF).
+    upload.seek(0)
+    head = upload.read(filecheck.HEAD_BYTES)
+    upload.seek(0)
+    if not filecheck.content_matches(content_type, head):
+        raise InvalidInput(_("%(name)s: the content is not a %(type)s file")
+                           % {"name": name, "type": content_type})
     with transaction.atomic():
         _authorize(actor, case, "message")
         digest = hashlib.sha256()
         for chunk in upload.chunks():
             digest.update(chunk)
         upload.seek(0)
-        item = Attachment(case=case, filename=upload.name[:255], content_type=content_type,
+        item = Attachment(case=case, filename=name, content_type=content_type,
                           size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor)
-        item.file.save(upload.name, upload, save=False)
+        item.file.save(name, upload, save=False)
         item.save()
         record(case, EventType.ATTACHMENT, actor=actor, attachment_id=item.pk,
                filename=item.filename, sha256=item.sha256, size=item.size)

@@ -19,6 +19,7 @@ from complaintdesk.cases import services
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import Attachment, Case, Customer, EventType, Message, Queue
 from complaintdesk.channels.models import ChannelLink, InboundRecord
+from complaintdesk.lib import filecheck
 
 log = logging.getLogger("complaintdesk.channels")
 
@@ -186,6 +187,8 @@ def _screen_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[t
                                         f"{_human_size(limit)} limit"))
         elif ctype not in allowed:
             refused.append((f.filename, f"type {ctype or 'unknown'} is not accepted"))
+        elif not filecheck.content_matches(ctype, f.data[:filecheck.HEAD_BYTES]):
+            refused.append((f.filename, f"the content is not a {ctype} file"))
         else:
             f.content_type = ctype
             kept.append(f)
@@ -193,8 +196,7 @@ def _screen_files(files: list[IncomingFile]) -> tuple[list[IncomingFile], list[t
 
 
 def _safe_name(name: str) -> str:
-    name = re.sub(r"[^\w.\- ]+", "_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
-    return (name or "attachment")[:120]
+    return re.sub(r"[^\w.\- ]+", "_", filecheck.safe_name(name))
 
 
 def _store_files(case: Case, message: Message | None, files: list[IncomingFile]) -> None:

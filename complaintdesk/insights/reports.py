@@ -114,12 +114,15 @@ class Filters:
 
 
 def _date(value: Any) -> date | None:
+    """A filter date, or None (the default range) for text that is none or lies outside
+    1900-2099: year 1 in Moscow is before year 1 in UTC, which Python cannot hold."""
     if not value:
         return None
     try:
-        return parse_date(str(value))
+        parsed = parse_date(str(value))
     except ValueError:
         return None
+    return parsed if parsed is not None and 1900 <= parsed.year <= 2099 else None
 
 
 def attribute_q(f: Filters, prefix: str = "") -> Q:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Remedy
+from complaintdesk.lib import filecheck
 from complaintdesk.lib.forms import AmountField
 
 REMEDIES = [
@@ -99,6 +100,12 @@ class ComplaintForm(forms.Form):
                 raise forms.ValidationError(
                     _("%(name)s: this type of file is not accepted (PDF, images, text, office "
                       "documents are).") % {"name": upload.name})
+            head = upload.read(filecheck.HEAD_BYTES)
+            upload.seek(0)
+            if not filecheck.content_matches(guessed_type(upload), head):
+                raise forms.ValidationError(
+                    _("%(name)s: the content is not what the file name says.")
+                    % {"name": filecheck.safe_name(upload.name)})
         return files
 
     def clean(self):

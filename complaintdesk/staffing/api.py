@@ -1,7 +1,7 @@
 """Endpoints for an IVR or chat platform: expected wait for a caller, answered waits back."""
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from complaintdesk.accounts.models import ApiToken, User
 from complaintdesk.cases.models import Queue
 from complaintdesk.lib import ratelimit
 from complaintdesk.lib.errors import DomainError, InvalidInput
+from complaintdesk.lib.moments import Moment
 from complaintdesk.staffing import services
 from complaintdesk.staffing.models import AnsweredWait
 
@@ -45,7 +46,8 @@ class Strict(Schema):
 
 class WaitIn(Strict):
     waited_seconds: float = Field(..., ge=0, le=86_400, description="time in queue before answer")
-    answered_at: datetime | None = Field(None, description="default: now")
+    answered_at: Moment | None = Field(None, description="default: now; at most five minutes "
+                                                         "ahead of the server's clock")
     channel: ChannelName | None = Field(None, description="default: the batch's channel")
 
 

@@ -17,19 +17,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--mapping", required=True, help="cfpb | myfin | path/to/mapping.json")
+        parser.add_argument("--encoding", default=None,
+                            help="of a CSV file, e.g. cp1251; detected when left out "
+                                 "(byte-order mark, UTF-8, else cp1251)")
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument("--max-errors-shown", type=int, default=50)
 
-    def handle(self, *args, file, mapping, no_progress, max_errors_shown, **options):
+    def handle(self, *args, file, mapping, no_progress, max_errors_shown, encoding=None,
+               **options):
         path = Path(file)
         try:
             spec = load_mapping(mapping)
-            _, _, total = read_rows(path)
+            _, _, total = read_rows(path, encoding=encoding)
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         with tqdm(total=total, unit="row", disable=no_progress or not sys.stderr.isatty(),
                   file=sys.stderr) as bar:
-            report = import_file(path, mapping=spec, progress=bar.update)
+            report = import_file(path, mapping=spec, progress=bar.update, encoding=encoding)
         for number, reason in report.errors[:max_errors_shown]:
             self.stderr.write(f"row {number}: {reason}")
         if len(report.errors) > max_errors_shown:
