@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -25,13 +26,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from complaintdesk.accounts.models import ApiToken
-from complaintdesk.wsgi import application
 from tests.conftest import make_user
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, negative_data_rejection, positive_data_acceptance]
 
+# Django's own WSGI handler: complaintdesk.wsgi would also warm the server up (lib/warm.py), which
+# reads the database at import time, before pytest-django allows it.
+application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # NUL is refused by design, with a 400 before any operation runs (lib/inputguard.py);
 # tests/security/test_hostile_input.py covers it, so the generator leaves it out.
