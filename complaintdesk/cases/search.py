@@ -70,8 +70,14 @@ def phone_key(value: str) -> str:
     return digits[-10:] if len(digits) == 11 and digits[0] in "78" else digits
 
 
+def clean(query: str) -> str:
+    """Printable characters only (PostgreSQL refuses NUL in text), spaces collapsed, capped."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in query[:MAX_QUERY * 2])
+    return " ".join(printable.split())[:MAX_QUERY]
+
+
 def parse(query: str) -> Terms:
-    text = " ".join(query.split())[:MAX_QUERY]
+    text = clean(query)
     if not text:
         return Terms(text="")
     reference = text.upper() if FULL_REFERENCE.match(text) else ""
@@ -189,7 +195,7 @@ def filter_cases(qs: QuerySet, user: User, query: str) -> QuerySet:
 def customer_filter(text: str) -> Q:
     """The queue's «Customer» box (personal-data roles only): a phone in any format, part of an
     e-mail, the customer number, or words of the name, case-insensitive."""
-    text = " ".join(text.split())[:MAX_QUERY]
+    text = clean(text)
     who = Q(customer__external_id=text) | Q(customer__email_key__contains=text.lower())
     if PHONE.match(text) and len(re.sub(r"\D", "", text)) >= 5:
         who |= Q(customer__phone_key=phone_key(text))

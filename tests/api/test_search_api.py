@@ -37,8 +37,10 @@ def test_search_words_come_with_an_escaped_marked_snippet(api_as, owner, make_ca
     item = api_as(owner).get("/search", q="банкоматы").json()["items"][0]
     assert item["matched"] == "text"
     assert "<mark>Банкомат</mark>" in item["snippet_html"]
-    assert "&lt;b&gt;" in item["snippet_html"] and "<b>" not in item["snippet_html"]
-    assert "<b>Банкомат</b> съел карту" in item["snippet"]
+    # SQLite's snippet keeps the tag (escaped); PostgreSQL's ts_headline drops markup.
+    assert "<b>" not in item["snippet_html"]
+    assert "Банкомат" in item["snippet"] and "съел карту" in item["snippet"]
+    assert "<mark>" not in item["snippet"]
 
 
 def test_search_is_paginated(api_as, owner, make_case):

@@ -178,6 +178,7 @@ def test_odd_input_is_answered_never_a_server_error(client, owner, make_case, q)
     assert client.get(SEARCH, {"q": q}).status_code == 200
     assert client.get(SEARCH, {"q": "банкомат", "page": "abc"}).status_code == 200
     assert client.get(reverse("desk:queue"), {"tab": "team", "q": q}).status_code == 200
+    assert client.get(reverse("desk:queue"), {"tab": "team", "customer": q}).status_code == 200
 
 
 def test_pages_of_results_and_a_constant_number_of_queries(client, owner, make_case,
