@@ -17,7 +17,7 @@ typed as «8 (916) NNN NN NN», a reference number, a common Russian word in ano
 («банкоматы»), two Russian words («списали комиссию»), an English word («charged»), and a rare
 word. Each case is run `--repeat` times with a different phone / reference / rare word each time,
 after one warm-up. Prints p50 / p95 / max in ms, SQL queries per search, and EXPLAIN (ANALYZE,
-BUFFERS) of the ranking query for the common Russian word. Goal: p95 < 150 ms.
+BUFFERS) of the candidates query for the common Russian word and a rare one. Goal: p95 < 150 ms.
 """
 
 from __future__ import annotations
@@ -108,10 +108,14 @@ def explain(user, query: str) -> str:
 
     with CaptureQueriesContext(connection) as ctx:
         search.search(user, query)
-    ranking = next(q["sql"] for q in ctx.captured_queries if "ts_rank" in q["sql"])
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + ranking)
-        return "\n".join(row[0] for row in cur.fetchall())
+    out = []
+    for sql in ctx.captured_queries:
+        if "@@" not in sql["sql"] or "ORDER BY" not in sql["sql"]:
+            continue  # the candidates: the only query that reads the full-text index
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql["sql"])
+            out.append(sql["sql"] + "\n\n" + "\n".join(row[0] for row in cur.fetchall()))
+    return "\n\n".join(out)
 
 
 def p95(values: list[float]) -> float:
@@ -144,6 +148,10 @@ def main() -> None:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrate (search index): {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE cases_case")  # what autovacuum keeps on a live database
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_user(
         "bench-admin", role=Role.ADMIN)
     boss = User.objects.filter(username="bench-boss").first()
@@ -177,7 +185,7 @@ def main() -> None:
     }
     print(machine())
     print(f"cases: {Case.objects.count():,}; customers: {Customer.objects.count():,}")
-    print("| user | query | found (capped at 1,000) | SQL queries | p50 ms | p95 ms | max ms |")
+    print("| user | query | found (capped at 500) | SQL queries | p50 ms | p95 ms | max ms |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for label, user in (("admin (all queues)", admin), ("supervisor (3 of 4 queues)", boss)):
         for name, make in queries.items():
@@ -195,8 +203,10 @@ def main() -> None:
                   f"{statistics.median(times):.0f} | {p95(times):.0f} | {max(times):.0f} |",
                   flush=True)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("\nEXPLAIN (ANALYZE, BUFFERS) of the ranking query, supervisor, «банкоматы»:\n")
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of the candidates query, supervisor, «банкоматы» and a "
+          "rare word:\n")
     print(explain(boss, "банкоматы"))
+    print(explain(boss, "z1234"))
 
 
 if __name__ == "__main__":

@@ -296,7 +296,7 @@ class SearchHitOut(Schema):
 
 class SearchPage(Schema):
     q: str
-    count: int = Field(description="cases found (at most the newest 1,000 are ranked)")
+    count: int = Field(description="cases found (at most the newest 500 are ranked)")
     capped: bool
     limit: int
     offset: int

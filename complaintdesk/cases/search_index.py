@@ -163,7 +163,12 @@ def install(connection: BaseDatabaseWrapper) -> None:
             for sql in PG_INSTALL:
                 cursor.execute(sql)
             cursor.execute(PG_BACKFILL)
+            filled = cursor.rowcount
             cursor.execute(PG_INDEX)
+            if filled > 0:
+                # Without statistics on the new column the planner guesses every word rare and
+                # walks the GIN index for a word in most cases: 3 s instead of 18 ms at 1M.
+                cursor.execute("ANALYZE cases_case")
         elif connection.vendor == "sqlite":
             for sql in SQLITE_INSTALL:
                 cursor.execute(sql)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from complaintdesk.cases import search, services
 from complaintdesk.cases.models import Customer
+from tests.conftest import new_case
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +227,15 @@ def test_the_queue_q_uses_the_same_matching(client, owner, make_case):
     client.force_login(owner)
     response = client.get(reverse("desk:queue"), {"tab": "team", "q": "банкоматы"})
     assert [row["case"].reference for row in response.context["rows"]] == [atm.reference]
+
+
+def test_cases_written_in_one_batch_are_found_by_words_name_and_phone(client, owner, queues):
+    # create_cases writes with COPY on PostgreSQL (lib/bulk.py): the triggers index those too.
+    services.create_cases([services.CaseRequest(data=new_case(
+        text=f"Ипотечный платёж {i} не зачислен", customer_name=f"Пётр Батчев{i}",
+        customer_email=f"batch{i}@example.com", customer_phone=f"+7 903 000-00-0{i}"),
+        notify=False) for i in range(3)])
+    client.force_login(owner)
+    assert len(found(client, "ипотечные")) == 3
+    assert len(found(client, "8 (903) 000 00 01")) == 1
+    assert len(found(client, "батчев2")) == 1
