@@ -56,3 +56,28 @@ def test_a_russian_operator_finds_a_closed_case_by_a_phone_typed_with_brackets(n
     page.wait_for_url("**/desk/search/**")
     assert page.locator(".search-hit mark").first.inner_text().lower() == "банкомат"
     shot(page, "desk-search-words-ru")
+
+
+def test_an_english_operator_finds_a_case_by_its_number_and_an_english_word(new_page, queues):
+    owner = make_user("olga", Role.SUPERVISOR, queues["first-line"], queues["claims"])
+    case, _ = services.create_case(data=new_case(
+        subject="ATM fee", text="The ATM charged me a fee twice", customer_name="John Smith",
+        customer_email="john@example.com"), actor=None)
+    page = new_page(locale="en-GB")
+    page.goto("/accounts/login/?next=/desk/")
+    page.locator("input[name=username]").fill(owner.username)
+    page.locator("input[name=password]").fill("pw-" + owner.username)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/desk/**")
+    box = page.locator("#desk-search")
+    box.fill(case.reference.rsplit("-", 1)[1])  # the number alone, e.g. 000001
+    box.press("Enter")
+    page.wait_for_url("**/desk/search/**")
+    assert "1 case found" in page.locator("#search-summary").inner_text()
+    page.locator("#desk-search").fill("CHARGES")
+    page.locator("#desk-search").press("Enter")
+    page.wait_for_url("**/desk/search/?q=CHARGES")
+    assert page.locator(".search-hit mark").first.inner_text().lower() == "charged"
+    shot(page, "desk-search-words-en")
+    page.get_by_role("link", name=case.reference).click()
+    page.wait_for_url(f"**/desk/cases/{case.reference}/")
