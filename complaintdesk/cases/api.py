@@ -1,6 +1,7 @@
 """REST endpoints for cases, incidents and the customer's public status."""
 
 import hmac
+import html
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import ReadAccess, User
 from complaintdesk.accounts.read_audit import record_read
-from complaintdesk.cases import batching, notifications, services
+from complaintdesk.cases import batching, notifications, search, services
 from complaintdesk.cases.lifecycle import OPEN
 from complaintdesk.cases.models import Case, Incident, Message, Queue, Topic
 from complaintdesk.lib.errors import InvalidInput
@@ -311,17 +312,82 @@ def list_cases(
     if overdue is not None:
         late = overdue_q(now)
         filters &= late if overdue else ~late
-    if q:
-        filters &= Q(text__icontains=q) | Q(subject__icontains=q) | Q(reference__iexact=q)
     if received_from:
         filters &= Q(received_at__gte=received_from)
     if received_to:
         filters &= Q(received_at__lt=received_to)
     qs = qs.filter(filters).order_by("resolve_by", "pk")
+    if q and q.strip():
+        # The search box's matching (cases/search.py): references, phones, e-mails, customer
+        # numbers and words in any form, case-insensitive.
+        qs = search.filter_cases(qs, user, q)
     return {
         "count": qs.count(), "limit": limit, "offset": offset,
         "items": [case_out(c, user, now=now) for c in qs[offset: offset + limit]],
     }
+
+
+class SearchCustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    matched: str = Field(description="phone, email, external_id or text")
+    cases: int = Field(description="how many of the found cases are this customer's")
+
+
+class SearchHitOut(Schema):
+    matched: str = Field(description="reference, phone, email, external_id or text")
+    snippet: str = Field(description="the matching passage, plain text")
+    snippet_html: str = Field(description="the same, HTML-escaped, matches in <mark>")
+    case: CaseOut
+
+
+class SearchPage(Schema):
+    q: str
+    count: int = Field(description="cases found (at most the newest 500 are ranked)")
+    capped: bool
+    limit: int
+    offset: int
+    customers: list[SearchCustomerOut]
+    items: list[SearchHitOut]
+
+
+@router.get("/search", response=SearchPage, summary="Find cases and customers",
+            description="One query over every case you may see, open and closed: a reference "
+                        "(whole or its number), a phone in any format, an e-mail, a customer "
+                        "number, a name, or words (Russian and English word forms). Best match "
+                        "first; customers grouped.")
+def search_cases(
+    request: HttpRequest,
+    q: str = Query(..., min_length=1, max_length=200),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=search.CANDIDATES),
+):
+    user = _user(request)
+    permissions.require(user, "view")
+    found = search.search(user, q, offset=offset, limit=limit)
+    now = timezone.now()
+    show = permissions.sees_personal_data(user)
+    return {
+        "q": found.query, "count": found.count, "capped": found.capped,
+        "limit": limit, "offset": offset,
+        "customers": [{
+            "id": c.customer.pk,
+            "name": c.customer.name if show else permissions.mask_text(c.customer.name),
+            "email": c.customer.email if show else permissions.mask_email(c.customer.email),
+            "phone": c.customer.phone if show else permissions.mask_phone(c.customer.phone),
+            "matched": c.matched, "cases": c.cases,
+        } for c in found.customers],
+        "items": [{"matched": hit.matched, "snippet": _plain(hit.snippet),
+                   "snippet_html": str(hit.snippet), "case": case_out(hit.case, user, now=now)}
+                  for hit in found.hits],
+    }
+
+
+def _plain(snippet: str) -> str:
+    """The rendered snippet back to plain text (the API's clients escape it themselves)."""
+    return html.unescape(str(snippet).replace("<mark>", "").replace("</mark>", ""))
 
 
 def overdue_q(now: datetime) -> Q:

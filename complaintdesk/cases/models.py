@@ -2,6 +2,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import functions as fn
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -130,6 +132,24 @@ class Topic(models.Model):
             raise ValidationError({"parent": _("Topics have two levels: pick a level-1 parent.")})
 
 
+def _phone_digits() -> fn.Replace:
+    digits: models.Expression = models.F("phone")
+    for separator in (" ", "-", "(", ")", "+", ".", "/"):
+        digits = fn.Replace(digits, models.Value(separator), models.Value(""))
+    return digits
+
+
+def _phone_key() -> models.Case:
+    """The phone as search finds it: digits only, and a Russian number without its 7 or 8, so
+    that +7 916 555-12-34, 8 (916) 555 12 34 and 79165551234 give the same key."""
+    digits = _phone_digits()
+    return models.Case(
+        models.When(Exact(fn.Length(digits), 11) & In(fn.Left(digits, 1), ["7", "8"]),
+                    then=fn.Right(digits, 10)),
+        default=digits,
+    )
+
+
 class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True, db_index=True)
@@ -139,6 +159,12 @@ class Customer(models.Model):
     customer_since = models.DateField(null=True, blank=True)
     serial_claimant = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Kept by the database (generated columns), so bulk COPY inserts and imports get them too:
+    # search looks a phone or e-mail up by these, in any format or letter case.
+    phone_key = models.GeneratedField(expression=_phone_key(), output_field=models.CharField(
+        max_length=32), db_persist=True, db_index=True)
+    email_key = models.GeneratedField(expression=fn.Lower("email"), output_field=models.CharField(
+        max_length=254), db_persist=True, db_index=True)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "customer")

@@ -1,6 +1,5 @@
 """The queue list: tabs, filters from GET parameters, sorting; all over cases the user may see."""
 
-import re
 from datetime import datetime
 from functools import cached_property
 
@@ -9,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
+from complaintdesk.cases import search
 from complaintdesk.cases.api import overdue_q
 from complaintdesk.cases.lifecycle import Status
 from complaintdesk.cases.models import Case, Topic
@@ -22,21 +22,23 @@ SORTS = {"deadline": ("resolve_by", "pk"), "-deadline": ("-resolve_by", "-pk"),
 # (case_open_due, case_open_assignee_due) so PostgreSQL can use them; closed cases are most of
 # the register and hold the oldest deadlines, which an index on resolve_by alone walks through.
 OPEN = ~Q(status=Status.CLOSED)
-REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{3,}$", re.IGNORECASE)
 # A text search counts its matches only up to this many: counting every match of a common
 # word means reading the text of every open case, which is what makes the page slow.
 SEARCH_COUNT_CAP = 500
 
 
-def tab_filter(tab: str, user: User, now: datetime) -> Q:
+def tab_filter(tab: str, user: User, now: datetime, *, open_only: bool = True) -> Q:
+    """A tab's condition; `open_only=False` when the status filter asks for closed cases (the
+    tabs list open ones, so «Closed» used to find nothing)."""
+    state = OPEN if open_only else Q()
     return {
-        "mine": Q(assignee=user) & OPEN,
-        "team": OPEN,
-        "unassigned": Q(assignee__isnull=True) & OPEN,
+        "mine": Q(assignee=user) & state,
+        "team": state,
+        "unassigned": Q(assignee__isnull=True) & state,
         # Cases whose kind the model was unsure of: a person confirms or corrects it.
-        "review": Q(needs_review=True) & OPEN,
-        "overdue": overdue_q(now) & OPEN,
-        "resonance": Q(resonance=True) & OPEN,
+        "review": Q(needs_review=True) & state,
+        "overdue": overdue_q(now) & state,
+        "resonance": Q(resonance=True) & state,
     }[tab]
 
 
@@ -56,22 +58,19 @@ def apply_filters(qs: QuerySet, params, *, user: User) -> QuerySet:
         qs = qs.filter(channel=channel)
     if params.get("review") in ("1", "on"):
         qs = qs.filter(needs_review=True)
+    if (customer_id := params.get("customer_id", "").strip()).isdigit():
+        # Links from a customer's page name the record by id, explicitly.
+        qs = qs.filter(customer_id=int(customer_id))
     if customer := params.get("customer", "").strip():
-        if customer.isdigit():
-            qs = qs.filter(customer_id=int(customer))
-        elif permissions.sees_personal_data(user):
-            # Searching by name or contact would reveal personal data to masked roles.
-            qs = qs.filter(Q(customer__name__icontains=customer)
-                           | Q(customer__email__icontains=customer)
-                           | Q(customer__phone__icontains=customer))
+        if permissions.sees_personal_data(user):
+            # Digits typed here are a phone or a customer number, never a row id.
+            qs = qs.filter(search.customer_filter(customer))
         else:
+            # Searching by name or contact would reveal personal data to masked roles.
             qs = qs.none()
     if q := search_text(params):
-        if REFERENCE.match(q):
-            # A reference is unique and indexed: no need to read any text.
-            qs = qs.filter(reference=q.upper())
-        else:
-            qs = qs.filter(Q(text__icontains=q) | Q(subject__icontains=q) | Q(reference__iexact=q))
+        # The header search box's matching (cases/search.py), within the tab.
+        qs = search.filter_cases(qs, user, q)
     return qs
 
 
@@ -108,7 +107,9 @@ class CappedPaginator(Paginator):
 def queue_cases(user: User, params, *, now: datetime) -> tuple[QuerySet, str, str]:
     tab = params.get("tab") if params.get("tab") in TABS else "mine"
     sort = params.get("sort") if params.get("sort") in SORTS else "deadline"
-    qs = permissions.cases_visible_to(user, Case.objects.all()).filter(tab_filter(tab, user, now))
+    open_only = params.get("status") != Status.CLOSED
+    qs = permissions.cases_visible_to(user, Case.objects.all()).filter(
+        tab_filter(tab, user, now, open_only=open_only))
     qs = apply_filters(qs, params, user=user).order_by(*SORTS[sort])
     return qs, tab, sort
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaintdesk.desk import board, incidents, intake, views
+from complaintdesk.desk import board, incidents, intake, search, views
 
 app_name = "desk"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("new/", intake.new_case, name="new_case"),
     path("board/", board.board, name="board"),
+    path("search/", search.search, name="search"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/classify/", views.classify, name="classify"),
     path("cases/<str:reference>/message/", views.add_message, name="message"),

@@ -31,5 +31,18 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+
+  // "/" focuses the desk's search box (#desk-search), unless the person is typing somewhere.
+  function focusSearchOnSlash(event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var box = document.getElementById("desk-search");
+    if (!box) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  }
+  document.addEventListener("keydown", focusSearchOnSlash);
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
 })();

@@ -159,6 +159,13 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/cases", "view", "global"),
     Row("GET", "/api/v1/cases", "view", "global", tag="customer",
         query=lambda w, u: {"customer": w.customer_pk, "q": CANARY_WORDS}),
+    # Search: whoever may view searches, but only within their queues; masked roles find
+    # nobody by name, phone or e-mail (the canary's values must never come back to them).
+    Row("GET", "/api/v1/search", "view", "global", query=lambda w, u: {"q": CANARY["phone"]}),
+    Row("GET", "/api/v1/search", "view", "global", tag="name",
+        query=lambda w, u: {"q": CANARY["name"]}),
+    Row("GET", "/api/v1/search", "view", "global", tag="words",
+        query=lambda w, u: {"q": CANARY_WORDS}),
     Row("GET", "/api/v1/cases/{reference}", "view", "case"),
     Row("GET", "/api/v1/cases/{reference}/timeline", "view", "case"),
     Row("POST", "/api/v1/cases/{reference}/transitions", "transition", "case",
@@ -209,6 +216,11 @@ ROWS: list[Row] = [
     # ---- desk: queue, board, intake, bulk
     Row("GET", "/desk/", "view", "global"),
     Row("GET", "/desk/", "view", "global", tag="search", query=lambda w, u: {"q": "Quillfeather"}),
+    Row("GET", "/desk/search/", "view", "global", query=lambda w, u: {"q": CANARY["phone"]}),
+    Row("GET", "/desk/search/", "view", "global", tag="email",
+        query=lambda w, u: {"q": CANARY["email"]}),
+    Row("GET", "/desk/search/", "view", "global", tag="words",
+        query=lambda w, u: {"q": CANARY_WORDS}),
     Row("GET", "/desk/board/", "move|export", "global"),
     Row("GET", "/desk/new/", "create", "global"),
     Row("POST", "/desk/new/", "create", "global",
