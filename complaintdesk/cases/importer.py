@@ -54,6 +54,17 @@ def load_mapping(name_or_path: str) -> dict:
     return mapping
 
 
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without Excel's BOM) when the bytes decode as UTF-8, otherwise cp1251,
+    the code page Russian Excel saves CSV in. cp1251 text with Cyrillic letters practically
+    never decodes as UTF-8, so the order of the two tries decides nothing else."""
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "cp1251"
+    return "utf-8-sig"
+
+
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]], int]:
     """Header, (row number as a person sees it, values) pairs, and the row count."""
     if not path.exists():
