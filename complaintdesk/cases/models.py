@@ -505,9 +505,9 @@ class Outbox(models.Model):
 
 
 class ProductStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    BLOCKED = "blocked", _("Blocked")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("product status", "Active")
+    BLOCKED = "blocked", pgettext_lazy("product status", "Blocked")
+    CLOSED = "closed", pgettext_lazy("product status", "Closed")
 
 
 class CustomerProduct(models.Model):

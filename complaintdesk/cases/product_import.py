@@ -40,8 +40,14 @@ class ProductImportReport:
         return self.created + self.updated + len(self.errors)
 
 
+# How Russian exports write a product's state, besides the labels the desk shows.
+RUSSIAN_STATUS_WORDS = {"активен": "active", "активный": "active", "действует": "active",
+                        "открыт": "active", "заблокирован": "blocked", "блокирован": "blocked",
+                        "закрыт": "closed"}
+
+
 def _status_words() -> dict[str, str]:
-    words = {}
+    words = dict(RUSSIAN_STATUS_WORDS)
     for value, label in ProductStatus.choices:
         words[value] = value
         for language in ("en", "ru"):

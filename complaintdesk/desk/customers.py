@@ -7,8 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Replace, Right
+from django.db.models import Count, IntegerField, Q, Sum, Value, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,11 +94,6 @@ def customer_page(request, customer_id: int):
 _REFERENCE = re.compile(r"^[A-Za-z]{2,}-\d{4}-\d+$")
 
 
-def _phone_digits(value: str) -> str:
-    digits = "".join(c for c in value if c.isdigit())
-    return digits[-10:]  # +7 916…, 8 916… and 916… name the same Russian number
-
-
 def find_other_customer(user: User, text: str, *, exclude: int) -> tuple[Customer | None, str]:
     """The one customer the text names among those the user may see, or a reason why not."""
     text = text.strip()
@@ -117,14 +111,11 @@ def find_other_customer(user: User, text: str, *, exclude: int) -> tuple[Custome
     if "@" in text:
         found = visible_customers.filter(email__iexact=text)
     else:
-        digits = _phone_digits(text)
-        if len(digits) < 7:
+        # Phones are stored normalised at intake (services.normalise_phone): 8…/+7… alike.
+        phone = services.normalise_phone(text)
+        if len(phone) < 7:
             return None, _("Give a customer id, a case reference, a phone number or an e-mail.")
-        # Phones are stored as typed; compare digits only. A rare action: a scan is fine here.
-        stripped = F("phone")
-        for char in (" ", "-", "(", ")", "+", "."):
-            stripped = Replace(stripped, Value(char), Value(""))
-        found = visible_customers.annotate(digits=Right(stripped, 10)).filter(digits=digits)
+        found = visible_customers.filter(phone=phone)
     matches = list(found.distinct().order_by("pk")[:2])
     if not matches:
         return None, _("No other customer you may see matches this.")
