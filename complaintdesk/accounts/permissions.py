@@ -146,3 +146,10 @@ def mask_text(value: str) -> str:
     if not value:
         return ""
     return value[:1] + "***"
+
+
+def mask_account(value: str) -> str:
+    """An account or contract number: the last four characters only, as on a receipt."""
+    if not value:
+        return ""
+    return "*** " + value[-4:] if len(value) > 4 else "***"

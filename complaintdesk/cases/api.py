@@ -3,7 +3,7 @@
 import hmac
 import html
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -631,6 +631,72 @@ def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX
                 customer_id=customer_id, what="profile")
     out = [case_out(c, user) for c in cases]
     return {"customer": out[0]["customer"], "cases": out}
+
+
+ProductStatusName = Literal["active", "blocked", "closed"]
+
+
+class ProductIn(Strict):
+    code: str = Field(..., min_length=1, max_length=50)
+    name: str = Field("", max_length=200)
+    account_number: str = Field("", max_length=64,
+                                description="personal data: masked for roles that see it masked")
+    opened_on: date | None = None
+    status: ProductStatusName = "active"
+
+
+class ProductOut(Schema):
+    code: str
+    name: str
+    account_number: str
+    opened_on: date | None
+    status: str
+
+
+class ProductsIn(Strict):
+    products: list[ProductIn] = Field(..., max_length=1000)
+
+
+class ProductsOut(Schema):
+    customer_id: int
+    products: list[ProductOut]
+
+
+def _products_out(customer_id: int, products, user: User) -> dict:
+    show = permissions.sees_personal_data(user)
+    return {"customer_id": customer_id, "products": [
+        {"code": p.code, "name": p.name, "opened_on": p.opened_on, "status": p.status,
+         "account_number": p.account_number if show else permissions.mask_account(p.account_number)}
+        for p in products]}
+
+
+@router.get("/customers/{customer_id}/products", response=ProductsOut,
+            summary="The customer's products (cards, accounts, loans…)")
+def get_products(request: HttpRequest, customer_id: int):
+    from complaintdesk.desk.common import customer_for
+
+    user = _user(request)
+    permissions.require(user, "view")
+    customer = customer_for(user, customer_id)
+    record_read(request=request, user=user, channel=ReadAccess.Channel.API,
+                kind=ReadAccess.Kind.CUSTOMER, object_ref=str(customer_id),
+                customer_id=customer_id, what="products")
+    return _products_out(customer.pk, customer.products.all(), user)
+
+
+@router.put("/customers/{customer_id}/products", response=ProductsOut,
+            summary="Replace the customer's product list (administrators: the CRM's sync)")
+def put_products(request: HttpRequest, customer_id: int, payload: ProductsIn):
+    from complaintdesk.desk.common import customer_for
+
+    user = _user(request)
+    permissions.require(user, "import")
+    customer = customer_for(user, customer_id)
+    products = services.set_customer_products(customer=customer, actor=user, products=[
+        services.ProductData(code=p.code, name=p.name, account_number=p.account_number,
+                             opened_on=p.opened_on, status=p.status)
+        for p in payload.products])
+    return _products_out(customer.pk, products, user)
 
 
 # ---------------------------------------------------------------- incidents

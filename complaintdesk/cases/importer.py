@@ -84,6 +84,18 @@ def detect_encoding(path: Path) -> str:
     return "utf-8" if _decodes(path, "utf-8") is None else FALLBACK_ENCODING
 
 
+def detect_bytes_encoding(raw: bytes) -> str:
+    """The same rule for a file already in memory (an upload)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
+    return "utf-8"
+
+
 def _checked_encoding(path: Path, encoding: str | None) -> str:
     if encoding is None:
         return detect_encoding(path)

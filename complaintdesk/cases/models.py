@@ -528,3 +528,37 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.recipient} ({self.state})"
+
+
+class ProductStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("product status", "Active")
+    BLOCKED = "blocked", pgettext_lazy("product status", "Blocked")
+    CLOSED = "closed", pgettext_lazy("product status", "Closed")
+
+
+class CustomerProduct(models.Model):
+    """A product the customer holds (card, account, loan…): the first step of a CRM profile.
+    Loaded from the bank's systems (CSV import or the API); one row per product code and
+    account number, so a re-run updates instead of duplicating."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="products")
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200, blank=True)
+    # Identifies the person as surely as a phone does: masked for roles without personal data.
+    account_number = models.CharField(max_length=64, blank=True)
+    opened_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ProductStatus.choices,
+                              default=ProductStatus.ACTIVE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer", "code", "account_number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "code", "account_number"],
+                                    name="uniq_customer_product"),
+        ]
+        verbose_name = pgettext_lazy("model name", "customer product")
+        verbose_name_plural = pgettext_lazy("model name", "customer products")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()

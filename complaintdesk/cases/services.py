@@ -7,7 +7,7 @@ import mimetypes
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from complaintdesk.cases.models import (
     Channel,
     ClockPause,
     Customer,
+    CustomerProduct,
     Event,
     EventType,
     HandlingCostRate,
@@ -41,6 +42,7 @@ from complaintdesk.cases.models import (
     Outbox,
     Outcome,
     Priority,
+    ProductStatus,
     Queue,
     Remedy,
     ResonanceSource,
@@ -1205,6 +1207,12 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> C
         keep.save()
         moved = list(Case.objects.filter(customer=merge))
         Case.objects.filter(customer=merge).update(customer=keep)
+        # Products follow the person; one already on `keep` (same code and account) stays as is,
+        # because deleting `merge` below would otherwise take its products with it.
+        held = set(keep.products.values_list("code", "account_number"))
+        for product in list(merge.products.all()):
+            if (product.code, product.account_number) not in held:
+                CustomerProduct.objects.filter(pk=product.pk).update(customer=keep)
         Event.objects.bulk_create([
             new_event(case, EventType.CUSTOMER_MERGED, actor=actor,
                       before={"customer": merge.pk}, after={"customer": keep.pk},
@@ -1218,6 +1226,64 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: User | None) -> C
         })
         merge.delete()  # no case points at it any more
     return keep
+
+
+# ---------------------------------------------------------------- customer products
+
+
+@dataclass(frozen=True)
+class ProductData:
+    """One product as the bank's systems describe it; (code, account_number) identifies it."""
+
+    code: str
+    name: str = ""
+    account_number: str = ""
+    opened_on: date | None = None
+    status: str = ProductStatus.ACTIVE
+
+
+def _check_product(data: ProductData) -> None:
+    if not data.code.strip():
+        raise InvalidInput(_("code: a product needs a code"))
+    if data.status not in ProductStatus.values:
+        raise InvalidInput(_("status: unknown product status %(status)s") % {"status": data.status})
+
+
+def save_customer_product(*, customer: Customer, data: ProductData,
+                          actor: User | None) -> tuple[CustomerProduct, bool]:
+    """Create the product, or update the one with the same code and account number (so an
+    import run twice creates nothing twice). Returns (product, created)."""
+    if actor is not None:
+        permissions.require(actor, "import")
+    _check_product(data)
+    product, created = CustomerProduct.objects.update_or_create(
+        customer=customer, code=data.code.strip(), account_number=data.account_number.strip(),
+        defaults={"name": data.name.strip(), "opened_on": data.opened_on, "status": data.status})
+    return product, created
+
+
+def set_customer_products(*, customer: Customer, products: list[ProductData],
+                          actor: User | None) -> list[CustomerProduct]:
+    """Replace the customer's product list with exactly these (the API's PUT)."""
+    if actor is not None:
+        permissions.require(actor, "import")
+    keys = [(p.code.strip(), p.account_number.strip()) for p in products]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(_("products: the same code and account number appear twice"))
+    for data in products:
+        _check_product(data)
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        kept = []
+        for data in products:
+            product, _created = save_customer_product(customer=customer, data=data, actor=None)
+            kept.append(product.pk)
+        customer.products.exclude(pk__in=kept).delete()
+        from complaintdesk.accounts.models import AuditEntry
+
+        AuditEntry.objects.create(actor=actor, action="customers.products_set", detail={
+            "customer": customer.pk, "products": len(kept)})
+    return list(customer.products.all())
 
 
 # ---------------------------------------------------------------- incidents

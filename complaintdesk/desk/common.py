@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
-from complaintdesk.cases.models import Case
+from complaintdesk.cases.models import Case, Customer
 from complaintdesk.lib.errors import DomainError
 
 
@@ -24,6 +24,18 @@ def case_for(user: User, reference: str, capability: str = "view") -> Case:
         raise Http404("No such case.")
     permissions.require_case(user, case, capability)
     return case
+
+
+def customer_for(user: User, customer_id: int) -> Customer:
+    """The customer, or 404 when it does not exist or the user sees none of its cases (the
+    answer is the same, so the page does not tell who is a customer of a hidden queue)."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    if permissions.visible_queue_ids(user) is not None and not permissions.cases_visible_to(
+            user, Case.objects.filter(customer_id=customer_id)).exists():
+        raise Http404("No such customer among the cases you can see.")
+    return customer
 
 
 def customer_display(user: User, customer) -> dict[str, str]:

@@ -148,3 +148,17 @@ class IncidentAnswerForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Decision when resolving"), choices=Outcome.choices,
                                 initial=Outcome.UPHELD)
 
+
+
+class MergeCustomerForm(forms.Form):
+    """The other record of the same person: its id, a case reference, a phone or an e-mail."""
+
+    other = forms.CharField(
+        label=_("The other customer record"), max_length=254,
+        help_text=_("Customer id, a case reference, a phone number or an e-mail."))
+
+
+class ProductUploadForm(forms.Form):
+    file = forms.FileField(label=_("Products (CSV)"),
+                           help_text=_("UTF-8 or cp1251; columns customer_id or external_id or "
+                                       "email, code, name, account_number, opened_on, status."))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaintdesk.desk import board, incidents, intake, search, views
+from complaintdesk.desk import board, customers, incidents, intake, search, views
 
 app_name = "desk"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("cases/<str:reference>/escalate/", views.escalate, name="escalate"),
     path("cases/<str:reference>/link/", views.link, name="link"),
     path("cases/<str:reference>/decide/", views.decide, name="decide"),
+    path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/merge/", customers.merge, name="customer_merge"),
+    path("customers/<int:customer_id>/products/", customers.upload_products,
+         name="customer_products"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("incidents/", incidents.incident_list, name="incidents"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),

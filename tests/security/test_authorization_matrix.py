@@ -41,7 +41,7 @@ from complaintdesk.accounts.models import ApiToken, QueueMembership, Role, User
 from complaintdesk.accounts.permissions import CAPABILITIES
 from complaintdesk.api.main import api
 from complaintdesk.cases import defaults, services
-from complaintdesk.cases.models import Case, Customer, Queue, Topic
+from complaintdesk.cases.models import Case, Customer, CustomerProduct, Queue, Topic
 from complaintdesk.claims.models import DecisionMatrix, Payout
 from complaintdesk.insights.models import (
     Cause,
@@ -196,6 +196,13 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/customers/{customer_id}", "view", "case"),
     Row("POST", "/api/v1/customers/{customer_id}/merge", "assign", "case",
         body=lambda w, u: {"merge": w.other_customer_pk}),
+    Row("GET", "/api/v1/customers/{customer_id}/products", "view", "case"),
+    # Products come from the bank's systems: administrators (the CRM sync's token) set them.
+    Row("PUT", "/api/v1/customers/{customer_id}/products", "import", "case",
+        body=lambda w, u: {"products": [{"code": "deposit", "name": "Savings deposit",
+                                         "account_number": "42301810000000000077"}]},
+        effect=lambda w, u: CustomerProduct.objects.filter(customer_id=w.customer_pk,
+                                                           code="deposit").exists()),
     # ---- API: incidents (queue A's case and queue B's case are linked to the incident)
     Row("POST", "/api/v1/incidents", "incident", "global",
         body=lambda w, u: {"title": "Payments outage"}),
@@ -257,6 +264,11 @@ ROWS: list[Row] = [
     Row("POST", "/desk/cases/{reference}/decide/", "decide", "case",
         body=lambda w, u: {"outcome": "upheld", "text": "Sorry."},
         effect=lambda w, u: _case_status(w, u, "decided")),
+    Row("GET", "/desk/customers/{customer_id}/", "view", "case"),
+    Row("POST", "/desk/customers/{customer_id}/merge/", "assign", "case",
+        body=lambda w, u: {"other": str(w.other_customer_pk)},
+        effect=lambda w, u: not Customer.objects.filter(pk=w.other_customer_pk).exists()),
+    Row("POST", "/desk/customers/{customer_id}/products/", "import", "case", multipart=True),
     Row("GET", "/desk/attachments/{pk}/", "view", "case"),
     # ---- desk: incidents
     Row("GET", "/desk/incidents/", "incident|link", "global"),
@@ -447,6 +459,8 @@ def _build() -> World:
     QueueStaffing.objects.create(queue=queues[QUEUE_A])
 
     customer = Customer.objects.get(pk=case.customer_id)
+    product = CustomerProduct.objects.create(customer=customer, code="card", name="Debit card",
+                                             account_number="40817810099910001234")
     w.ref, w.case_pk, w.fresh_ref, w.claim_ref = case.reference, case.pk, fresh.reference, \
         claim.reference
     w.customer_pk, w.other_customer_pk = customer.pk, other.customer_id
@@ -456,6 +470,7 @@ def _build() -> World:
     digits = "".join(c for c in customer.phone if c.isdigit())
     w.personal = {"name": customer.name, "email": customer.email, "phone": customer.phone,
                   "phone digits": digits, "external id": customer.external_id,
+                  "account number": product.account_number,
                   "tracking token": case.public_token,
                   "tracking token (claim)": claim.public_token,
                   "tracking token (fresh)": fresh.public_token}
@@ -565,7 +580,7 @@ def call(row: Row, w: World, role: str, relation: str):
         response = client.post(path, {"file": SimpleUploadedFile("note.txt", b"hello")})
     elif row.api:
         data = json.dumps(body)
-        response = client.post(path, data=data, content_type="application/json")
+        response = client.generic(row.method, path, data, content_type="application/json")
         sent += data
     else:
         response = client.post(path, body)
