@@ -4,17 +4,24 @@ case (deadline in the case's zone), offered by fit, counted when the reply is se
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone, translation
 
 from complaintdesk.cases import services
 from complaintdesk.cases.models import Case, EventType, Message
 from complaintdesk.cases.times import case_time
-from complaintdesk.replies import placeholders
+from complaintdesk.replies import defaults, placeholders
 from complaintdesk.replies import services as replies
 from complaintdesk.replies.defaults import STARTER
 from complaintdesk.replies.models import CannedAnswer
 from tests.conftest import MSK
+
+
+@pytest.fixture(autouse=True)
+def _starter_set(db):
+    """The data migration installs it; a transactional test elsewhere may have flushed it."""
+    defaults.install(django_apps)
 
 
 def login(user) -> Client:
