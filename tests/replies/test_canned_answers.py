@@ -181,6 +181,15 @@ def test_the_reply_box_gets_the_filled_answer_after_what_was_typed(claim, owner)
     assert chosen.uses == 0  # inserted is not sent
 
 
+def test_the_reply_box_says_which_status_the_answer_will_set(make_case, owner, frozen):
+    case = make_case(queue="first-line", language="en")
+    docs = CannedAnswer.objects.get(title="Request for documents")
+    html = login(owner).post(f"/desk/cases/{case.reference}/answer-text/",
+                             {"pick": docs.pk, "body": ""}).content.decode()
+    assert "also sets the status «Waiting for customer»" in html
+    assert "Dear Ivan Petrov," in html
+
+
 def test_the_reply_box_refuses_who_may_not_reply_on_the_case(claim, outsider, analyst):
     chosen = CannedAnswer.objects.filter(language="ru").first()
     for user in (outsider, analyst):
