@@ -260,3 +260,16 @@ def test_a_reply_that_fails_counts_nothing(make_case, owner, frozen):
     assert docs.uses == 0
     assert not Message.objects.filter(case=case, direction="out").exists()
     assert Case.objects.get(pk=case.pk).status != "waiting_customer"
+
+
+def test_the_admin_checks_placeholders_the_same_way(db):
+    from complaintdesk.accounts.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw-root")
+    client = login(root)
+    assert client.get("/admin/replies/cannedanswer/").status_code == 200
+    response = client.post("/admin/replies/cannedanswer/add/", {
+        "title": "Admin bad", "language": "en", "body": "Hi {nme}", "active": "on"})
+    assert response.status_code == 200 and "Unknown placeholders: {nme}" in \
+        response.content.decode()
+    assert not CannedAnswer.objects.filter(title="Admin bad").exists()
