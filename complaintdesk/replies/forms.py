@@ -17,6 +17,12 @@ class CannedAnswerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = Topic.objects.select_related("parent")
+        # Blank means "any": the answer fits cases of every kind, topic or decision.
+        self.fields["topic"].empty_label = _("any")
+        for name in ("kind", "outcome"):
+            self.fields[name].choices = [("", _("any")), *self.fields[name].choices[1:]]
+        self.fields["set_status"].choices = [("", _("— keep the status —")),
+                                             *self.fields["set_status"].choices[1:]]
         self.fields["body"].help_text = _("Placeholders: %(names)s.") % {
             "names": placeholders.listed()}
 

@@ -65,6 +65,15 @@ def test_a_canned_answer_is_filled_for_the_case_and_reaches_the_customer(new_pag
     assert CannedAnswer.objects.get(title=TITLE).uses == 1
     assert Case.objects.get(pk=case.pk).status == "acknowledged"
 
+    # The supervisor's list of answers shows the use.
+    page.get_by_role("link", name="Шаблоны ответов").click()
+    row = page.locator("tr", has=page.get_by_role("link", name=TITLE))
+    assert row.locator("td.num").inner_text() == "1"
+    shot(page, "23-canned-answers-list-ru")
+    page.get_by_role("link", name=TITLE).click()
+    page.locator("#answer-form").wait_for()
+    shot(page, "24-canned-answer-edit-ru")
+
     run_pass(worker_id="test", periodic=False)
     to_customer = [m for m in mail.outbox if m.to == ["ivan@example.ru"]]
     assert len(to_customer) == 1
