@@ -43,12 +43,14 @@ def for_case(case: Case) -> tuple[list[CannedAnswer], list[CannedAnswer]]:
     """The active answers as (fitting, others): fitting ones are in the case's language and
     contradict none of its kind, topic and decision, the most specific and most used first."""
     language = case_language(case)
-    fitting, others = [], []
+    fitting: list[CannedAnswer] = []
+    others: list[CannedAnswer] = []
+    met_by_pk: dict[int, int] = {}
     for answer in CannedAnswer.objects.filter(active=True):
         met, missed = _matches(answer, case)
-        answer.fit_score = met
+        met_by_pk[answer.pk] = met
         (fitting if answer.language == language and not missed else others).append(answer)
-    fitting.sort(key=lambda a: (-a.fit_score, -a.uses, a.title))
+    fitting.sort(key=lambda a: (-met_by_pk[a.pk], -a.uses, a.title))
     others.sort(key=lambda a: (a.language != language, a.title))
     return fitting, others
 
