@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "complaintdesk.staffing",
     "complaintdesk.insights",
     "complaintdesk.channels",
+    "complaintdesk.replies",
     "complaintdesk.desk",
     "complaintdesk.portal",
     "complaintdesk.api",

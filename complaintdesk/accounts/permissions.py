@@ -14,11 +14,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                 "classify", "decide", "escalate", "link"}),
     Role.SUPERVISOR: frozenset({"view", "create", "transition", "assign", "assign_self", "message",
                                 "note", "classify", "decide", "escalate", "link", "move",
-                                "incident", "bulk"}),
+                                "incident", "bulk", "answers"}),
     Role.ANALYST: frozenset({"view", "export"}),
     Role.ADMIN: frozenset({"view", "create", "transition", "assign", "assign_self", "message",
                            "note", "classify", "decide", "escalate", "link", "move", "incident",
-                           "bulk", "export", "import", "personal_data"}),
+                           "bulk", "export", "import", "personal_data", "answers"}),
 }
 # What a refusal says a role may not do ("Your role, Operator, may not …").
 CAPABILITY_NAMES = {
@@ -39,6 +39,7 @@ CAPABILITY_NAMES = {
     "export": gettext_lazy("export data"),
     "import": gettext_lazy("import cases"),
     "personal_data": gettext_lazy("see personal data"),
+    "answers": gettext_lazy("manage canned answers"),
 }
 # Roles that see personal data (names, e-mails, phones) unmasked.
 SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.SPECIALIST, Role.SUPERVISOR, Role.ADMIN})

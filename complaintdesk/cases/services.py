@@ -5,7 +5,7 @@ import hashlib
 import json
 import mimetypes
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -999,15 +999,21 @@ def move_to_queue(*, case: Case, queue: Queue, actor: User | None, reason: str =
         _authorize(actor, case, "move")
         if case.queue_id == queue.pk:
             return case
-        before = case.queue.code
-        case.queue = queue
-        if case.assignee_id and not permissions.can_see_case(case.assignee, case):
-            case.assignee = None
-        apply_deadlines(case, now=timezone.now())
+        _move(case, queue=queue, actor=actor, reason=reason)
         case.save()
-        record(case, EventType.QUEUE_CHANGED, actor=actor, before={"queue": before},
-               after={"queue": queue.code}, reason=reason or None)
     return case
+
+
+def _move(case: Case, *, queue: Queue, actor: User | None, reason: str) -> None:
+    """Put a locked case in another queue (the caller saves it); deadlines follow the queue's
+    calendar, and an assignee who cannot see the new queue lets go of the case."""
+    before = case.queue.code
+    case.queue = queue
+    if case.assignee_id and not permissions.can_see_case(case.assignee, case):
+        case.assignee = None
+    apply_deadlines(case, now=timezone.now())
+    record(case, EventType.QUEUE_CHANGED, actor=actor, before={"queue": before},
+           after={"queue": queue.code}, reason=reason or None)
 
 
 def reclassify(
@@ -1046,11 +1052,17 @@ def reclassify(
                        by="person")
             return case
         apply_deadlines(case, now=timezone.now())
-        case.save()
         event_type = EventType.CLASSIFIED if actor is None else EventType.RECLASSIFIED
         record(case, event_type, actor=actor, before=before, after=after,
                confidence=confidence, model_version=model_version or None,
                by="person" if actor is not None else "model")
+        if before["kind"] != Kind.CLAIM and case.kind == Kind.CLAIM:
+            # The routing rule of intake: a claim belongs to the claims department (a resonance
+            # case stays with the special group, which route_queue also says).
+            target = route_queue(kind=Kind.CLAIM, resonance=case.resonance)
+            if target.pk != case.queue_id and target.line == Line.CLAIMS:
+                _move(case, queue=target, actor=actor, reason="reclassified as a claim")
+        case.save()
         if before["kind"] != Kind.CLAIM and case.kind == Kind.CLAIM:
             from complaintdesk.claims.auto import on_claim_registered
             on_claim_registered(case, trigger="reclassified")
@@ -1065,12 +1077,16 @@ def add_message(
     actor: User | None,
     channel: str = "",
     external_id: str = "",
+    uploads: Sequence = (),
 ) -> Message:
-    """A reply to the customer, the customer's own message, or an internal note."""
+    """A reply to the customer, the customer's own message, or an internal note, with its files
+    (`uploads`: all are checked before anything is stored; a reply's files go with its e-mail)."""
     if not body.strip():
         raise InvalidInput(_("body: the message is empty"))
     if direction not in Message.Direction.values:
         raise InvalidInput(_one_of("direction", Message.Direction.values))
+    for upload in uploads:
+        check_upload(upload)
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "note" if direction == Message.Direction.NOTE else "message")
@@ -1085,6 +1101,8 @@ def add_message(
             Message.Direction.NOTE: EventType.NOTE,
         }[Message.Direction(direction)]
         record(case, event_type, actor=actor, message_id=message.pk, excerpt=body[:200])
+        for upload in uploads:
+            add_attachment(case=case, upload=upload, actor=actor, message=message)
         if direction == Message.Direction.OUT:
             subject, text = notifications.reply(case, body)
             enqueue(case=case, purpose=Outbox.Purpose.REPLY, **customer_route(case),
@@ -1145,9 +1163,9 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
     return case
 
 
-def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
-    """Keep a file on the case within the size and type limits, with its SHA-256."""
-    # Directories in the name are the sender's, not ours: only the base name is kept.
+def check_upload(upload) -> str:
+    """The content type of an acceptable upload; InvalidInput for one over the size limit, of a
+    type not accepted, or whose first bytes say it is something else than its name claims."""
     name = filecheck.safe_name(upload.name or "", limit=255)
     # The type comes from the file name, not the sender's claim, which anyone can forge...
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -1165,18 +1183,29 @@ def add_attachment(*, case: Case, upload, actor: User | None) -> Attachment:
     if not filecheck.content_matches(content_type, head):
         raise InvalidInput(_("%(name)s: the content is not a %(type)s file")
                            % {"name": name, "type": content_type})
+    return content_type
+
+
+def add_attachment(*, case: Case, upload, actor: User | None,
+                   message: Message | None = None) -> Attachment:
+    """Keep a file on the case within the size and type limits, with its SHA-256; `message` is
+    the reply or note it goes with (a reply's files go out with its e-mail)."""
+    content_type = check_upload(upload)
+    # Directories in the name are the sender's, not ours: only the base name is kept.
+    name = filecheck.safe_name(upload.name or "", limit=255)
     with transaction.atomic():
         _authorize(actor, case, "message")
         digest = hashlib.sha256()
         for chunk in upload.chunks():
             digest.update(chunk)
         upload.seek(0)
-        item = Attachment(case=case, filename=name, content_type=content_type,
+        item = Attachment(case=case, message=message, filename=name, content_type=content_type,
                           size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor)
         item.file.save(name, upload, save=False)
         item.save()
         record(case, EventType.ATTACHMENT, actor=actor, attachment_id=item.pk,
-               filename=item.filename, sha256=item.sha256, size=item.size)
+               filename=item.filename, sha256=item.sha256, size=item.size,
+               message_id=message.pk if message is not None else None)
     return item
 
 

@@ -88,6 +88,11 @@ class EmailSender:
                                       to=[row.recipient], headers=headers,
                                       connection=connection)
         mail.attach_alternative(html_body(row.body, lang=lang), "text/html")
+        if row.message_id:
+            # Files a person attached to the reply go with it (their limits: add_attachment).
+            for item in row.message.attachments.order_by("pk"):
+                with item.file.open("rb") as handle:
+                    mail.attach(item.filename, handle.read(), item.content_type)
         try:
             sent = mail.send(fail_silently=False)
         except (OSError, smtplib.SMTPException) as exc:

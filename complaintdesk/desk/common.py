@@ -66,9 +66,12 @@ def case_action(view):
     def wrapper(request, reference: str):
         case = case_for(request.user, reference)
         try:
-            view(request, case)
+            response = view(request, case)
         except DomainError as exc:
             messages.error(request, exc.detail)
+        else:
+            if response is not None:  # e.g. the case left the user's queues
+                return response
         return redirect("desk:case", reference=case.reference)
 
     return wrapper

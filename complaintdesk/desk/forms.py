@@ -51,11 +51,17 @@ class ClassifyForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    """A reply or a note. The case page has a separate form for each, each posting its own
+    direction: no choice with a default can send a note to the customer by mistake."""
+
     direction = forms.ChoiceField(
-        label=_("Type"), choices=[(Message.Direction.OUT, _("Reply to customer")),
-                                  (Message.Direction.NOTE, _("Internal note"))])
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Type"), widget=forms.HiddenInput,
+        choices=[(Message.Direction.OUT, _("Reply to customer")),
+                 (Message.Direction.NOTE, _("Internal note"))])
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}),
                            max_length=20_000)
+    # The canned answer the reply was written from (counted when the reply is sent).
+    answer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class AssignForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaintdesk.desk import board, customers, incidents, intake, search, views
+from complaintdesk.desk import answers, board, customers, incidents, intake, search, views
 
 app_name = "desk"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/classify/", views.classify, name="classify"),
     path("cases/<str:reference>/message/", views.add_message, name="message"),
+    path("cases/<str:reference>/answer-text/", answers.answer_text, name="answer_text"),
     path("cases/<str:reference>/transition/", views.transition, name="transition"),
     path("cases/<str:reference>/close/", views.close, name="close"),
     path("cases/<str:reference>/assign/", views.assign, name="assign"),
@@ -24,6 +25,9 @@ urlpatterns = [
     path("customers/<int:customer_id>/products/", customers.upload_products,
          name="customer_products"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("answers/", answers.answer_list, name="answers"),
+    path("answers/new/", answers.answer_edit, name="answer_new"),
+    path("answers/<int:pk>/", answers.answer_edit, name="answer"),
     path("incidents/", incidents.incident_list, name="incidents"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
     path("incidents/<int:pk>/answer/", incidents.incident_answer, name="incident_answer"),

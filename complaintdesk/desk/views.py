@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from complaintdesk.cases import notifications, services
 from complaintdesk.cases.bulk import run_bulk
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.lifecycle import allowed_targets
-from complaintdesk.cases.models import Attachment, Case, Status, Topic
+from complaintdesk.cases.models import Attachment, Case, Message, Status, Topic
 from complaintdesk.desk import forms
 from complaintdesk.desk.common import case_action, case_for, customer_display, form_errors
 from complaintdesk.desk.queries import (
@@ -31,6 +31,9 @@ from complaintdesk.desk.queries import (
     tab_counts,
 )
 from complaintdesk.desk.sla_badges import ROW_RELATED, badge, with_pauses
+from complaintdesk.lib.errors import DomainError
+from complaintdesk.replies import services as replies
+from complaintdesk.replies.models import CannedAnswer
 
 PAGE_SIZE = 25
 
@@ -144,7 +147,13 @@ def case_detail(request, reference: str):
         "can_close_now": S.CLOSED in targets and can["transition"],
         "classify_form": forms.ClassifyForm(initial={
             "kind": case.kind, "topic": case.topic.code if case.topic_id else None}),
-        "message_form": forms.MessageForm(),
+        "reply_form": forms.MessageForm(initial={
+            "direction": Message.Direction.OUT,
+            "body": request.session.pop(_draft_key(case, Message.Direction.OUT), "")}),
+        "note_form": forms.MessageForm(initial={
+            "direction": Message.Direction.NOTE,
+            "body": request.session.pop(_draft_key(case, Message.Direction.NOTE), "")}),
+        "answers": replies.for_case(case) if can["message"] else ([], []),
         "assign_form": forms.AssignForm(
             candidates=_assign_candidates(user, [case.queue_id]),
             initial={"assignee": case.assignee_id}),
@@ -167,32 +176,65 @@ def _for_staff(case: Case, items) -> list:
 
 
 @case_action
-def classify(request, case: Case) -> None:
+def classify(request, case: Case) -> HttpResponse | None:
     form = forms.ClassifyForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
-        return
+        return None
     topic = form.cleaned_data["topic"]
-    before = (case.kind, case.topic_id, case.needs_review)
+    before = (case.kind, case.topic_id, case.needs_review, case.queue_id)
     saved = services.reclassify(case=case, actor=request.user, kind=form.cleaned_data["kind"],
                                 topic=topic, clear_topic=topic is None)
-    if (saved.kind, saved.topic_id) != before[:2]:
+    if saved.queue_id != before[3]:
+        messages.success(request, _("Classification saved; the case moved to the queue "
+                                    "«%(queue)s».") % {"queue": saved.queue.name})
+        if not permissions.can_see_case(request.user, saved):
+            return redirect("desk:queue")
+    elif (saved.kind, saved.topic_id) != before[:2]:
         messages.success(request, _("Classification saved."))
     elif before[2] and not saved.needs_review:
         messages.success(request, _("Classification confirmed."))
     else:
         messages.info(request, _("Nothing changed."))
+    return None
+
+
+def _draft_key(case: Case, direction: str) -> str:
+    return f"draft:{case.reference}:{direction}"
 
 
 @case_action
 def add_message(request, case: Case) -> None:
+    """The reply box and the note box post here, each with its own direction."""
     form = forms.MessageForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return
-    services.add_message(case=case, body=form.cleaned_data["body"],
-                         direction=form.cleaned_data["direction"], actor=request.user)
-    messages.success(request, _("Message saved."))
+    direction = request.POST.get("direction", "")
+    try:
+        if not form.is_valid():
+            raise DomainError(form_errors(form))
+        data = form.cleaned_data
+        uploads = request.FILES.getlist("attachments")
+        if data["direction"] == Message.Direction.NOTE:
+            services.add_message(case=case, body=data["body"], direction=Message.Direction.NOTE,
+                                 actor=request.user, uploads=uploads)
+            messages.success(request, _("Internal note saved; the customer does not see it."))
+            return
+        answer = (CannedAnswer.objects.filter(pk=data["answer"], active=True).first()
+                  if data["answer"] else None)
+        sent = replies.send_reply(case=case, body=data["body"], actor=request.user,
+                                  uploads=uploads, answer=answer)
+    except DomainError:
+        # Loses nothing: the text comes back in its box with the error above it.
+        if direction in Message.Direction.values:
+            request.session[_draft_key(case, direction)] = request.POST.get("body", "")[:20_000]
+        raise
+    messages.success(request, _("Reply sent to the customer."))
+    if sent.status_set:
+        messages.info(request, _("Status changed to «%(status)s».")
+                      % {"status": Status(sent.status_set).label})
+    elif sent.status_skipped:
+        messages.warning(request, _("The answer sets «%(status)s», which this case cannot take "
+                                    "now; the status is unchanged.")
+                         % {"status": Status(sent.status_skipped).label})
 
 
 @case_action

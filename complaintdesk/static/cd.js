@@ -30,6 +30,16 @@
     });
   }
 
+  // A canned answer swapped into the reply box (desk/answers.answer_text): go on typing at
+  // its end.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.target || event.target.id !== "reply-editor") return;
+    var box = document.getElementById("reply-body");
+    if (!box) return;
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  });
+
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
 
   // "/" focuses the desk's search box (#desk-search), unless the person is typing somewhere.

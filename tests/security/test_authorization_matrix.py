@@ -55,6 +55,7 @@ from complaintdesk.insights.models import (
     ThemeRun,
 )
 from complaintdesk.lib import configcache
+from complaintdesk.replies.models import CannedAnswer
 from complaintdesk.staffing.models import QueueStaffing
 from tests.conftest import TUESDAY_10AM
 from tests.security.conftest import SUMMARY
@@ -270,6 +271,20 @@ ROWS: list[Row] = [
         effect=lambda w, u: not Customer.objects.filter(pk=w.other_customer_pk).exists()),
     Row("POST", "/desk/customers/{customer_id}/products/", "import", "case", multipart=True),
     Row("GET", "/desk/attachments/{pk}/", "view", "case"),
+    # The reply box's canned answer filled for the case: only who may reply there.
+    Row("POST", "/desk/cases/{reference}/answer-text/", "message", "case",
+        body=lambda w, u: {"pick": w.answer_pk, "body": ""}),
+    # ---- desk: canned answers (issue #21)
+    Row("GET", "/desk/answers/", "answers", "global"),
+    Row("GET", "/desk/answers/new/", "answers", "global"),
+    Row("POST", "/desk/answers/new/", "answers", "global",
+        body=lambda w, u: {"title": "Matrix answer", "language": "en", "body": "Hi {reference}",
+                           "active": "on"},
+        effect=lambda w, u: CannedAnswer.objects.filter(title="Matrix answer").exists()),
+    Row("GET", "/desk/answers/{pk}/", "answers", "global"),
+    Row("POST", "/desk/answers/{pk}/", "answers", "global",
+        body=lambda w, u: {"title": "Renamed", "language": "en", "body": "Hi"},
+        effect=lambda w, u: CannedAnswer.objects.filter(title="Renamed").exists()),
     # ---- desk: incidents
     Row("GET", "/desk/incidents/", "incident|link", "global"),
     Row("POST", "/desk/incidents/", "incident", "global",
@@ -384,6 +399,7 @@ class World:
     action_pk: int = 0
     task_pk: int = 0
     schedule_pk: int = 0
+    answer_pk: int = 0
     secrets: dict[str, str] = field(default_factory=dict)  # what a non-member must never get
     personal: dict[str, str] = field(default_factory=dict)  # what an analyst must never get
 
@@ -457,6 +473,8 @@ def _build() -> World:
     task = RecoveryTask.objects.create(case=case, survey=survey)
     schedule = ReportSchedule.objects.create(name="Monthly", recipients="boss@example.com")
     QueueStaffing.objects.create(queue=queues[QUEUE_A])
+    w.answer_pk = CannedAnswer.objects.create(
+        title="Matrix starter", language="en", body="Dear {customer_name}, {reference}.").pk
 
     customer = Customer.objects.get(pk=case.customer_id)
     product = CustomerProduct.objects.create(customer=customer, code="card", name="Debit card",
@@ -544,6 +562,7 @@ PK_BY_PREFIX = {
     "/desk/claims/audits/": "payout_pk", "/desk/insights/spikes/": "spike_pk",
     "/desk/insights/themes/": "theme_run_pk", "/desk/insights/rootcauses/": "rootcause_pk",
     "/desk/insights/actions/": "action_pk", "/desk/insights/reports/": "schedule_pk",
+    "/desk/answers/": "answer_pk",
 }
 
 

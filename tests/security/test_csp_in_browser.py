@@ -65,7 +65,7 @@ def test_desk_charts_and_api_docs_work_under_the_policy(new_page, owner, make_ca
     log_in(page, owner, next_path="/desk/%3Ftab%3Dteam")
     page.locator("#bulk-form").wait_for()
     page.goto(f"/desk/cases/{template.reference}/")
-    page.locator("form[action$='/message/']").wait_for()
+    page.locator("#reply-form").wait_for()  # the reply box (the note box is its own form)
 
     page.goto(f"/desk/insights/?start={first.isoformat()}&end={today.isoformat()}")
     page.locator(".plotly-graph-div .main-svg").first.wait_for()  # inline plotly, nonce'd

@@ -91,6 +91,7 @@ EVENT_VALUES = {
 # free text is shown as is.
 EVENT_REASONS = {
     "resonance": _("resonance flagged"),
+    "reclassified as a claim": _("reclassified as a claim"),
     "no rule matched; matrix default": _("no rule matched; matrix default"),
     BUDGET_CAP_REASON: _("monthly cap reached"),
     "no amount claimed: nothing to pay automatically":
