@@ -69,17 +69,23 @@ def save_view(request):
     permissions.require(user, "view")
     form = forms.SavedViewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("desk:queue")
+        return _view_refused(request, form, "; ".join(e for errs in form.errors.values() for e in errs))
     data = form.cleaned_data
     try:
         view = services.save_view(owner=user, name=data["name"], scope=data["scope"],
                                   queue=data["queue"], params=QueryDict(data["query"]))
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("desk:queue")
+        return _view_refused(request, form, exc.detail)
     messages.success(request, _("View saved."))
     return redirect(f"/desk/?{view.query}&view={view.pk}" if view.query else f"/desk/?view={view.pk}")
+
+
+def _view_refused(request, form, error: str):
+    """400 with the form as sent: the name and the filters are kept, the reason is shown."""
+    return render(request, "notifications/save_view.html",
+                  {"form": form, "error": error,
+                   "query": request.POST.get("query", ""),
+                   "may_share_views": services.may_share(request.user)}, status=400)
 
 
 @login_required
