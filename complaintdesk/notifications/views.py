@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,10 +15,21 @@ from complaintdesk.notifications import forms, services
 LIST_SIZE = 50
 
 
+# htmx stops polling on this status: a tab left open after its session ended asks no more,
+# instead of swapping the login page into the bell.
+STOP_POLLING = 286
+
+
 @never_cache
-@login_required
 def bell(request):
     """What the bell polls: the unread count, one indexed COUNT query."""
+    if not request.user.is_authenticated and request.htmx:
+        return HttpResponse(status=STOP_POLLING)
+    return _bell(request)
+
+
+@login_required
+def _bell(request):
     permissions.require(request.user, "view")
     return render(request, "notifications/_bell_count.html",
                   {"unread": services.unread_count(request.user)})

@@ -191,3 +191,8 @@ def test_one_persons_notifications_are_not_anothers(client, make_case, owner, te
 def test_the_bell_and_pages_need_a_login(client):
     assert client.get("/desk/notifications/count/").status_code == 302
     assert client.get("/desk/me/notifications/").status_code == 302
+
+
+def test_a_tab_whose_session_ended_stops_polling_instead_of_showing_the_login_page(client):
+    response = client.get("/desk/notifications/count/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 286 and response.content == b""
