@@ -44,7 +44,7 @@ def test_a_teammate_sees_the_assignment_without_reloading(
     problems = watch(mate)
     log_in(mate, teammate, next_path="/desk/?tab=team")
     mate.locator("#bell").wait_for()
-    mate.locator("#bell-count[data-unread='0']").wait_for()
+    mate.locator("#bell-count[data-unread='0']").wait_for(state="attached")
     mate.evaluate("window.__sameDocument = true")
 
     boss = new_page()
@@ -62,7 +62,7 @@ def test_a_teammate_sees_the_assignment_without_reloading(
     assert mate.locator("#notifications tr.unread").count() == 1
     shot(mate, "21-notification-list")
     mate.goto("/desk/?tab=team")
-    mate.locator("#bell-count[data-unread='0']").wait_for()
+    mate.locator("#bell-count[data-unread='0']").wait_for(state="attached")
     assert problems == []
 
 
