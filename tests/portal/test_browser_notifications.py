@@ -131,3 +131,34 @@ def test_the_shortcut_list_and_the_queue_markers_in_russian(new_page, teammate, 
     page.locator("#shortcuts-help").wait_for(state="visible")
     assert "Клавиатурные сокращения" in page.locator("#shortcuts-help").inner_text()
     shot(page, "21-shortcuts-help-ru")
+
+
+def test_a_supervisor_saves_the_current_filters_as_a_team_view_and_it_becomes_a_tab(
+        new_page, owner, teammate, make_case):
+    make_case(kind="claim", amount_claimed=100, currency="RUB", subject="ATM kept my card")
+    make_case(subject="Rude courier")
+    boss = new_page()
+    problems = watch(boss)
+    log_in(boss, owner, next_path="/desk/?tab=team")
+    boss.locator("#cases").wait_for()
+    boss.locator("select[name=kind]").select_option("claim")  # htmx: the address follows
+    boss.wait_for_url("**kind=claim**")
+    boss.locator("#save-view summary").click()
+    boss.locator("#view-name").fill("Claims of the team")
+    boss.locator("#view-scope").select_option("team")
+    boss.locator("#save-view button[type=submit]").click()
+    tab = boss.locator("#saved-views a", has_text="Claims of the team")
+    tab.wait_for()
+    assert tab.get_attribute("aria-current") == "page"
+    assert "ATM kept my card" in boss.locator("#cases").inner_text()
+    assert "Rude courier" not in boss.locator("#cases").inner_text()
+    shot(boss, "21-saved-view-tabs")
+    assert problems == []
+
+    mate = new_page()
+    log_in(mate, teammate, next_path="/desk/me/notifications/")
+    mate.locator("#preferences-form").wait_for()
+    shot(mate, "21-notification-preferences")
+    mate.goto("/desk/?tab=team")
+    mate.locator("#saved-views a", has_text="Claims of the team").click()
+    mate.wait_for_url("**kind=claim**")
