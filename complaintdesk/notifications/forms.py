@@ -6,6 +6,10 @@ from complaintdesk.notifications.models import NotificationPreference, SavedView
 
 
 class PreferenceForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language of e-mails"), required=False,
+                                 choices=[("", _("the site's language")), ("ru", "Русский"),
+                                          ("en", "English")])
+
     class Meta:
         model = NotificationPreference
         fields = ["email_assigned", "email_customer_replied", "email_escalated"]

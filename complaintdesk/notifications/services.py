@@ -77,7 +77,14 @@ def mark_read(*, user: User, ids: list[int] | None = None) -> int:
 
 
 def set_preferences(*, user: User, email_assigned: bool, email_customer_replied: bool,
-                    email_escalated: bool) -> NotificationPreference:
+                    email_escalated: bool, language: str = "") -> NotificationPreference:
+    """Which notifications come by e-mail, and in which language every staff e-mail is written
+    (the account's language, which cases.notifications.staff_language reads)."""
+    if language not in ("", "ru", "en"):
+        raise InvalidInput(_("language: 'ru', 'en' or empty"))
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     pref, _created = NotificationPreference.objects.update_or_create(
         user=user, defaults={"email_assigned": email_assigned,
                              "email_customer_replied": email_customer_replied,

@@ -60,13 +60,15 @@ def preferences(request):
     user = request.user
     permissions.require(user, "view")
     current = user.notification_preference if hasattr(user, "notification_preference") else None
-    form = forms.PreferenceForm(request.POST or None, instance=current)
+    form = forms.PreferenceForm(request.POST or None, instance=current,
+                                initial={"language": user.language})
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             services.set_preferences(user=user, email_assigned=data["email_assigned"],
                                      email_customer_replied=data["email_customer_replied"],
-                                     email_escalated=data["email_escalated"])
+                                     email_escalated=data["email_escalated"],
+                                     language=data["language"])
             messages.success(request, _("Preferences saved."))
             return redirect("notifications:preferences")
         return render(request, "notifications/preferences.html", {"form": form}, status=400)

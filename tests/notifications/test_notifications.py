@@ -101,12 +101,27 @@ def test_email_preferences_turn_off_the_email_but_never_the_desk_notification(
     assert _alerts_to(teammate) == []
 
 
-def test_emails_are_written_in_the_recipients_language(settings, make_case, owner, teammate):
-    settings.LANGUAGE_CODE = "ru"
+def test_emails_are_written_in_the_recipients_language(client, make_case, owner, teammate,
+                                                      specialist):
+    # The site speaks English here; the teammate chooses Russian on the preferences page.
+    client.force_login(teammate)
+    client.post("/desk/me/notifications/", {"email_assigned": "on", "language": "ru"})
+    teammate.refresh_from_db()
+    assert teammate.language == "ru"
     case = make_case()
     services.assign(case=case, assignee=teammate, actor=owner)
     [mail] = _alerts_to(teammate)
-    assert "Назначено вам" in mail.subject
+    assert "Назначено вам" in mail.subject and "Срок" in mail.body
+    services.assign(case=case, assignee=specialist, actor=owner)
+    assert "Assigned to you" in _alerts_to(specialist)[0].subject
+
+
+def test_a_language_that_is_not_offered_is_refused_and_nothing_changes(client, teammate):
+    client.force_login(teammate)
+    response = client.post("/desk/me/notifications/", {"email_assigned": "on", "language": "xx"})
+    assert response.status_code == 400 and b"xx" in response.content
+    teammate.refresh_from_db()
+    assert teammate.language == "" and not NotificationPreference.objects.exists()
 
 
 def test_nobody_is_notified_about_a_case_they_may_not_see(make_case, owner, teammate, outsider):
