@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "complaintdesk.insights",
     "complaintdesk.channels",
     "complaintdesk.replies",
+    "complaintdesk.notifications",
     "complaintdesk.desk",
     "complaintdesk.portal",
     "complaintdesk.api",
@@ -287,6 +288,9 @@ COMPLAINTDESK = {
     "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
     "WORKER_INTERVAL_SECONDS": float(os.environ.get("WORKER_INTERVAL_SECONDS", "5")),
+    # How often the desk's bell asks for the unread count, and the queue table refreshes itself.
+    "NOTIFICATION_POLL_SECONDS": int(os.environ.get("NOTIFICATION_POLL_SECONDS", "20")),
+    "QUEUE_REFRESH_SECONDS": int(os.environ.get("QUEUE_REFRESH_SECONDS", "30")),
     # Group commit of API case creation (cases/batching.py); `complaintdesk serve` turns it on.
     "API_CREATE_BATCHING": _env_bool("API_CREATE_BATCHING", False),
     "SHARED_DATA_DIR": os.environ.get(

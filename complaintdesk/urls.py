@@ -22,6 +22,7 @@ urlpatterns = [
     path("desk/staffing/", include("complaintdesk.staffing.urls")),
     path("desk/insights/", include("complaintdesk.insights.urls")),
     path("desk/channels/", include("complaintdesk.channels.desk")),
+    path("desk/", include("complaintdesk.notifications.urls")),
     path("desk/", include("complaintdesk.desk.urls")),
     path("channels/", include("complaintdesk.channels.urls")),
     path("", include("complaintdesk.insights.public_urls")),

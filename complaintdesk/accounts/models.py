@@ -26,6 +26,10 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.OPERATOR)
+    # The language of the e-mails the system sends this person (cases.notifications.staff_language);
+    # empty: the site's language.
+    language = models.CharField(_("language of e-mails"), max_length=5, blank=True,
+                                choices=[("ru", "Русский"), ("en", "English")])
 
     @property
     def is_org_admin(self) -> bool:

@@ -49,6 +49,7 @@ from complaintdesk.cases.models import (
     Status,
     Topic,
 )
+from complaintdesk.cases.signals import case_changed
 from complaintdesk.channels.base import customer_route
 from complaintdesk.lib import configcache, filecheck
 from complaintdesk.lib.bulk import insert_all
@@ -77,6 +78,7 @@ def record(
 ) -> Event:
     event = new_event(case, type, actor=actor, before=before, after=after, at=at, **data)
     event.save()
+    case_changed.send(sender=Case, case=case, event=event)
     return event
 
 
@@ -1148,10 +1150,11 @@ def escalate(*, case: Case, actor: User | None, reason: str, to_queue: Queue | N
     with transaction.atomic():
         case = _locked(case)
         _authorize(actor, case, "escalate")
+        target = (to_queue or case.queue).supervisor
         record(case, EventType.ESCALATED, actor=actor, after={
             "level": "manual", "to_queue": to_queue.code if to_queue else None,
+            "notified": target.get_username() if target is not None else None,
         }, reason=reason)
-        target = (to_queue or case.queue).supervisor
         if target is not None and target.email:
             subject, body = notifications.staff_alert(
                 case, headline=gettext_noop("Escalated"), recipient=target, reason=reason)

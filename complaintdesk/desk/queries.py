@@ -4,14 +4,14 @@ from datetime import datetime
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from complaintdesk.accounts import permissions
 from complaintdesk.accounts.models import User
 from complaintdesk.cases import search
 from complaintdesk.cases.api import overdue_q
 from complaintdesk.cases.lifecycle import Status
-from complaintdesk.cases.models import Case, Topic
+from complaintdesk.cases.models import Case, Message, Topic
 
 TABS = ("mine", "team", "unassigned", "review", "overdue", "resonance")
 SORTS = {"deadline": ("resolve_by", "pk"), "-deadline": ("-resolve_by", "-pk"),
@@ -121,3 +121,33 @@ def tab_counts(user: User, now: datetime) -> dict[str, int]:
     return base.aggregate(**{
         tab: Count("pk", filter=tab_filter(tab, user, now)) for tab in TABS
     })
+
+
+def _last_message_at(direction: str) -> Subquery:
+    return Subquery(Message.objects.filter(case=OuterRef("pk"), direction=direction)
+                    .order_by("-created_at", "-pk").values("created_at")[:1])
+
+
+def with_activity(qs: QuerySet) -> QuerySet:
+    """The times of the last inbound and outbound message, in the page's own query (two
+    correlated subqueries over the messages' case index, run for the page's rows only)."""
+    return qs.annotate(last_in_at=_last_message_at(Message.Direction.IN),
+                       last_out_at=_last_message_at(Message.Direction.OUT))
+
+
+def first_line(case: Case, limit: int = 80) -> str:
+    """What the row says the case is about: its subject, else the first line of its text."""
+    text = (case.subject or "").strip() or next(
+        (line.strip() for line in (case.text or "").splitlines() if line.strip()), "")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def row_activity(case: Case) -> dict:
+    """Last activity and whether the customer spoke last (an inbound message newer than the
+    last reply): what an operator picks the next case by."""
+    last_in, last_out = getattr(case, "last_in_at", None), getattr(case, "last_out_at", None)
+    moments = [m for m in (case.updated_at, last_in, last_out) if m is not None]
+    return {
+        "last_activity": max(moments) if moments else None,
+        "customer_replied": last_in is not None and (last_out is None or last_in > last_out),
+    }

@@ -3,6 +3,7 @@ change state, permissions decide who may."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -19,19 +20,23 @@ from complaintdesk.cases import notifications, services
 from complaintdesk.cases.bulk import run_bulk
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.lifecycle import allowed_targets
-from complaintdesk.cases.models import Attachment, Case, Message, Status, Topic
+from complaintdesk.cases.models import Attachment, Case, Message, Queue, Status, Topic
 from complaintdesk.desk import forms
 from complaintdesk.desk.common import case_action, case_for, customer_display, form_errors
 from complaintdesk.desk.queries import (
     SEARCH_COUNT_CAP,
     TABS,
     CappedPaginator,
+    first_line,
     queue_cases,
+    row_activity,
     search_text,
     tab_counts,
+    with_activity,
 )
 from complaintdesk.desk.sla_badges import ROW_RELATED, badge, with_pauses
 from complaintdesk.lib.errors import DomainError
+from complaintdesk.notifications import services as notification_services
 from complaintdesk.replies import services as replies
 from complaintdesk.replies.models import CannedAnswer
 
@@ -57,9 +62,10 @@ def queue(request):
     now = timezone.now()
     qs, tab, sort = queue_cases(user, request.GET, now=now)
     cap = SEARCH_COUNT_CAP if search_text(request.GET) else None
-    page = CappedPaginator(with_pauses(qs.select_related(*ROW_RELATED)), PAGE_SIZE,
+    page = CappedPaginator(with_activity(with_pauses(qs.select_related(*ROW_RELATED))), PAGE_SIZE,
                            cap=cap).get_page(request.GET.get("page"))
-    rows = [{"case": c, "badge": badge(c, now=now), "customer": customer_display(user, c.customer)}
+    rows = [{"case": c, "badge": badge(c, now=now), "customer": customer_display(user, c.customer),
+             "about": first_line(c), **row_activity(c)}
             for c in page.object_list]
     topics = list(Topic.objects.select_related("parent"))
     context = {
@@ -68,15 +74,33 @@ def queue(request):
         "filters": forms.FilterForm(request.GET or None, topics=topics),
         "can_bulk": permissions.can(user, "bulk"),
         "bulk_result": request.session.pop("bulk_result", None),
+        "refresh_query": request.GET.urlencode(),
+        "refresh_seconds": settings.COMPLAINTDESK["QUEUE_REFRESH_SECONDS"],
     }
     if context["can_bulk"]:
         context["bulk_assignees"] = _assign_candidates(user, permissions.visible_queue_ids(user))
         context["bulk_statuses"] = [(v, label) for v, label in Status.choices
                                     if v != S.DECIDED]
         context["bulk_incidents"] = forms.LinkForm().fields["incident"].queryset
-    template = "desk/_queue_table.html" if request.htmx and not request.htmx.boosted \
-        else "desk/queue.html"
-    return render(request, template, context)
+    if request.htmx and not request.htmx.boosted:
+        # The filters' and the refresh's swaps: the table alone.
+        return render(request, "desk/_queue_table.html", context)
+    context.update({
+        "saved_views": list(notification_services.views_for(user).select_related("queue")),
+        "may_share_views": notification_services.may_share(user),
+        "view_queues": _shareable_queues(user),
+        "current_view": request.GET.get("view", ""),
+    })
+    return render(request, "desk/queue.html", context)
+
+
+def _shareable_queues(user: User) -> list:
+    """Queues a supervisor may address a team view to (none for others: no query)."""
+    if not notification_services.may_share(user):
+        return []
+    ids = permissions.visible_queue_ids(user)
+    qs = Queue.objects.order_by("name")
+    return list(qs if ids is None else qs.filter(pk__in=ids))
 
 
 @login_required
@@ -122,6 +146,7 @@ def case_detail(request, reference: str):
     record_read(request=request, user=user, channel=ReadAccess.Channel.DESK,
                 kind=ReadAccess.Kind.CASE, object_ref=case.reference,
                 customer_id=case.customer_id, what="page")
+    notification_services.mark_case_read(user=user, case=case)  # seen: the bell counts it no more
     now = timezone.now()
     status = S(case.status)
     targets = allowed_targets(status)

@@ -1,6 +1,8 @@
 """The queue page costs a constant number of queries, however many cases are on it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaintdesk.cases import services
 
@@ -24,3 +26,30 @@ def test_queue_page_with_60_cases_runs_a_bounded_number_of_queries(
         response = client.get("/desk/?tab=team&page=2")
     assert response.status_code == 200
     assert len(response.context["rows"]) == 25
+
+
+def test_queue_rows_markers_and_saved_view_tabs_keep_the_query_count_constant(
+        client, owner, make_case):
+    """Issue #21: the customer-replied marker, last activity and the saved-view tabs are read
+    in a fixed number of queries, however many cases, messages and views there are."""
+    from complaintdesk.notifications.models import SavedView
+
+    def fill(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            case = make_case(customer_email=f"m{i}@example.com", subject=f"Subject {i}")
+            services.add_message(case=case, body="Question", direction="in", actor=None)
+            if i % 2:
+                services.add_message(case=case, body="Answer", direction="out", actor=owner)
+            SavedView.objects.create(owner=owner, name=f"View {i}", query="tab=team")
+
+    client.force_login(owner)
+    fill(0, 2)
+    client.get("/desk/?tab=team")  # warm the per-process calendar cache
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/desk/?tab=team").status_code == 200
+    fill(2, 30)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get("/desk/?tab=team")
+    assert len(large.captured_queries) == len(small.captured_queries) <= 16
+    assert len(response.context["rows"]) == 25
+    assert response.content.decode().count("customer replied") >= 10

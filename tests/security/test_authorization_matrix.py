@@ -55,6 +55,7 @@ from complaintdesk.insights.models import (
     ThemeRun,
 )
 from complaintdesk.lib import configcache
+from complaintdesk.notifications.models import NotificationPreference, SavedView
 from complaintdesk.replies.models import CannedAnswer
 from complaintdesk.staffing.models import QueueStaffing
 from tests.conftest import TUESDAY_10AM
@@ -285,6 +286,24 @@ ROWS: list[Row] = [
     Row("POST", "/desk/answers/{pk}/", "answers", "global",
         body=lambda w, u: {"title": "Renamed", "language": "en", "body": "Hi"},
         effect=lambda w, u: CannedAnswer.objects.filter(title="Renamed").exists()),
+    # ---- desk: notifications and saved views (issue #21); every staff member has their own
+    Row("GET", "/desk/notifications/", "view", "global"),
+    Row("GET", "/desk/notifications/count/", "view", "global"),
+    Row("POST", "/desk/notifications/read/", "view", "global"),
+    Row("GET", "/desk/me/notifications/", "view", "global"),
+    Row("POST", "/desk/me/notifications/", "view", "global",
+        body=lambda w, u: {"email_assigned": "on"},
+        effect=lambda w, u: NotificationPreference.objects.filter(user=u).exists()),
+    Row("POST", "/desk/views/", "view", "global",
+        body=lambda w, u: {"name": "Mine", "scope": "personal", "query": "tab=mine&kind=claim"},
+        effect=lambda w, u: SavedView.objects.filter(owner=u, name="Mine").exists()),
+    # Team views are a supervisor's: the capability to move cases between queues says who.
+    Row("POST", "/desk/views/", "move", "global", tag="team",
+        body=lambda w, u: {"name": "Ours", "scope": "team", "query": "tab=team"},
+        effect=lambda w, u: SavedView.objects.filter(owner=u, scope="team").exists()),
+    # Each person deletes their own view (the world gives everyone one).
+    Row("POST", "/desk/views/{pk}/delete/", "view", "global",
+        effect=lambda w, u: not SavedView.objects.filter(owner=u).exists()),
     # ---- desk: incidents
     Row("GET", "/desk/incidents/", "incident|link", "global"),
     Row("POST", "/desk/incidents/", "incident", "global",
@@ -400,6 +419,7 @@ class World:
     task_pk: int = 0
     schedule_pk: int = 0
     answer_pk: int = 0
+    view_pks: dict[int, int] = field(default_factory=dict)  # user pk → their saved view
     secrets: dict[str, str] = field(default_factory=dict)  # what a non-member must never get
     personal: dict[str, str] = field(default_factory=dict)  # what an analyst must never get
 
@@ -427,6 +447,8 @@ def _build() -> World:
                 QueueMembership.objects.create(user=user, queue=queues[QUEUE_A],
                                                can_write=relation == "member")
             w.users[(role, relation)] = user.pk
+            w.view_pks[user.pk] = SavedView.objects.create(owner=user, name="Own",
+                                                           query="tab=mine").pk
             w.tokens[(role, relation)] = ApiToken.issue(user=user)[1]
 
     case = _canary_case()
@@ -566,9 +588,12 @@ PK_BY_PREFIX = {
 }
 
 
-def fill(row: Row, w: World) -> str:
+def fill(row: Row, w: World, user: User | None = None) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name == "pk" and row.path.startswith("/desk/views/"):
+            # A saved view is its owner's: each person is sent to their own.
+            return str(w.view_pks[user.pk] if user is not None else min(w.view_pks.values()))
         if name == "pk":
             prefix = next(p for p in PK_BY_PREFIX if row.path.startswith(p))
             return str(getattr(w, PK_BY_PREFIX[prefix]))
@@ -588,7 +613,7 @@ def call(row: Row, w: World, role: str, relation: str):
         user = User.objects.get(pk=w.users[(role, relation)])
         client = Client()
         client.force_login(user)
-    path = fill(row, w)
+    path = fill(row, w, user)
     sent = path
     query = row.query(w, user) if row.query else {}
     body = row.body(w, user) if row.body else {}
