@@ -783,9 +783,6 @@ def link_cases(request: HttpRequest, payload: LinkIn,
                                                                   actor=user))
 
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-
-
 class IncidentAnswerIn(Strict):
     body: str = Field(..., min_length=1, max_length=20_000, pattern=NOT_BLANK)
     resolve: bool = False

@@ -9,8 +9,11 @@ class OneLineForbidden(logging.Filter):
     routine refusals; the reason is all an operator needs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) != 403:
+        # Each django.setup() (a WSGI handler built in tests, a management command) configures
+        # logging again, which adds this filter to the logger once more: shorten a record once.
+        if getattr(record, "status_code", None) != 403 or getattr(record, "one_line", False):
             return True
+        record.one_line = True
         request = getattr(record, "request", None)
         reason = ""
         if record.exc_info and record.exc_info[1] is not None:
