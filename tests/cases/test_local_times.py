@@ -256,3 +256,37 @@ def test_a_wall_clock_time_of_the_site_such_as_the_staffing_grid_is_labelled(set
         assert times.site_time(datetime(2026, 12, 18, 0, 8),
                                fmt="SHORT_DATETIME_FORMAT") == LATE_MOSCOW_RU
         assert times.site_time(None) == "—"
+
+
+def test_the_staffing_intervals_are_moscow_wall_clock_times_labelled(
+        make_case, queues, owner, frozen, russian):
+    from django.utils import formats, translation
+
+    from tests.conftest import MSK
+    from tests.staffing.history import clone_cases, pattern_days
+
+    template = make_case(channel="phone", queue="first-line")
+    clone_cases(template, pattern_days(datetime(2026, 2, 3, tzinfo=MSK), 28))
+    client = Client()
+    client.force_login(owner)
+    response = client.get("/desk/staffing/", {"queue": "first-line", "channel": "phone"},
+                          HTTP_ACCEPT_LANGUAGE="ru")
+    table = response.content.decode().split('id="interval-table"')[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].split("<tr>")[1:]
+    assert rows and all("(МСК)</td>" in row for row in rows)
+    # The plan's grid is already Moscow wall-clock time: shown as is, not shifted by 3 hours.
+    first = response.context["interval_rows"][0]["start"]
+    with translation.override("ru"):
+        assert f"{formats.date_format(first, 'SHORT_DATETIME_FORMAT')} (МСК)" in rows[0]
+
+
+def test_admin_names_of_timed_records_carry_the_zone(owner, queues, frozen):
+    from django.utils import translation
+
+    from complaintdesk.insights.models import Spike
+
+    spike = Spike.objects.create(
+        freq="H", dimension="topic", group_key="cards-atm-cash", start=LATE_EVENING_UTC,
+        end=LATE_EVENING_UTC, peak=LATE_EVENING_UTC, observed=9, expected=1.0, score=6.0)
+    with translation.override("ru"):
+        assert str(spike) == f"topic=cards-atm-cash {LATE_MOSCOW_RU} (9)"
