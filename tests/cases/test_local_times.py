@@ -147,6 +147,9 @@ def test_a_time_inside_a_timeline_entry_is_in_the_cases_zone_and_labelled(
     timeline = page[page.index('id="timeline"'):]
     assert "Ответить до: 18.12.2026 02:08 (UTC+5)" in timeline
     assert "17.12.2026" not in timeline
+    # The triage explanation says when the model classified, in the same zone.
+    explanation = page[page.index('id="triage-explanation"'):].split("</section>")[0]
+    assert "03.03.2026 12:00 (UTC+5)" in explanation
 
 
 def test_the_incident_list_gives_the_moscow_time_with_its_label(owner, queues, frozen, russian):
