@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from complaintdesk.cases.times import site_time
 from complaintdesk.lib import configcache
 
 # How long a process trusts a token it has checked. Revoking a token or deactivating its user
@@ -132,7 +133,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "audit entries")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+        return f"{site_time(self.at, fmt='SHORT_DATETIME_FORMAT')} {self.actor_label} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -185,7 +186,8 @@ class ReadAccess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.kind} {self.object_ref}"
+        return (f"{site_time(self.at, fmt='SHORT_DATETIME_FORMAT')} {self.user_label} {self.kind} "
+                f"{self.object_ref}")
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from complaintdesk.cases.lifecycle import Status as LifecycleStatus
+from complaintdesk.cases.times import site_time
 
 
 class Kind(models.TextChoices):
@@ -366,7 +367,7 @@ class Event(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "case events")
 
     def __str__(self) -> str:
-        return f"{self.type} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.type} @ {site_time(self.at, fmt='SHORT_DATETIME_FORMAT')}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -447,7 +448,8 @@ class ClockPause(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "clock pauses")
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+        end = site_time(self.ended_at, fmt="SHORT_DATETIME_FORMAT") if self.ended_at else "…"
+        return f"{site_time(self.started_at, fmt='SHORT_DATETIME_FORMAT')} → {end}"
 
 
 class IdempotencyKey(models.Model):

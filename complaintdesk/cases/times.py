@@ -79,6 +79,21 @@ def local_time(moment: datetime, *, tz: ZoneInfo, fmt: str = "DATETIME_FORMAT") 
     return f"{formats.date_format(local, fmt)} ({zone_label(tz, moment)})"
 
 
+def site_zone() -> ZoneInfo:
+    """The site's zone (settings.TIME_ZONE): for times that belong to no case."""
+    return _zone(settings.TIME_ZONE)
+
+
+def site_time(moment: datetime | None, *, fmt: str = "DATETIME_FORMAT") -> str:
+    """A time of no case (an incident, a channel, a report) in the site's zone, labelled.
+    A naive moment is a wall-clock time of the site's zone already (the staffing plan's grid)."""
+    if moment is None or moment == "":
+        return "—"
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, site_zone())
+    return local_time(moment, tz=site_zone(), fmt=fmt)
+
+
 def case_time(case, moment: datetime | None, *, fmt: str = "DATETIME_FORMAT") -> str:
     """A time of the case for a person, e.g. «18 декабря 2026 г. 0:08 (МСК)»; '—' for none."""
     if moment is None:

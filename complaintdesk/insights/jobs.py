@@ -25,7 +25,7 @@ from complaintdesk.cases import services as case_services
 from complaintdesk.cases.lifecycle import Status as S
 from complaintdesk.cases.models import Case, Outbox
 from complaintdesk.cases.notifications import customer_language, staff_language
-from complaintdesk.cases.times import local_time
+from complaintdesk.cases.times import local_time, site_time
 from complaintdesk.insights import reports, spikes
 from complaintdesk.insights.models import ReportSchedule, Spike, SurveyInvitation, ThemeRun
 from complaintdesk.insights.services import overdue_actions, survey_url
@@ -327,11 +327,15 @@ def report_data(schedule: ReportSchedule, f: reports.Filters, user) -> dict:
                          f"{urlencode({'start': f.start.isoformat(), 'end': f.end.isoformat()})}"}
 
 
-def report_text(schedule: ReportSchedule, f: reports.Filters, user) -> str:
+def report_text(schedule: ReportSchedule, f: reports.Filters, user, *,
+                generated: datetime | None = None) -> str:
     """The e-mail body: plain text (the e-mail sender adds an HTML alternative with live links)
-    and a link to the printable page."""
+    and a link to the printable page. Its one time, like the printed page's, is in the site's
+    zone and says so: the worker's clock may run in UTC."""
     data = report_data(schedule, f, user)
-    parts = [f"{schedule.name}: {f.start} – {f.end}", "",
+    stamp = site_time(generated or timezone.now(), fmt="SHORT_DATETIME_FORMAT")
+    parts = [f"{schedule.name}: {f.start} – {f.end}",
+             _("Generated %(at)s") % {"at": stamp}, "",
              _("Printable report (print or save as PDF): %(url)s") % {"url": data["print_url"]}, ""]
     if data["headline"]:
         parts.append("== " + _("Summary"))
@@ -380,7 +384,7 @@ def send_due_reports(now: datetime | None = None) -> int:
         f = report_filters(schedule, now)
         start, end = f.start, f.end
         user = schedule.created_by or _SystemReader()
-        body = report_text(schedule, f, user)
+        body = report_text(schedule, f, user, generated=now)
         for recipient in schedule.recipient_list:
             if case_services.enqueue(case=None, purpose=REPORT_PURPOSE, recipient=recipient,
                                      subject=f"{schedule.name}: {start} – {end}", body=body,

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from complaintdesk.cases.times import site_time
+
 
 class OrganisationBase(models.Model):
     """The organisation's base for a period: customers and orders, for 'complaints per 1,000'."""
@@ -68,7 +70,8 @@ class Spike(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "spikes")
 
     def __str__(self) -> str:
-        return f"{self.dimension}={self.group_key} {self.start:%Y-%m-%d %H:%M} ({self.observed})"
+        return (f"{self.dimension}={self.group_key} "
+                f"{site_time(self.start, fmt='SHORT_DATETIME_FORMAT')} ({self.observed})")
 
     @property
     def excess(self) -> float:
@@ -379,4 +382,4 @@ class RollupState(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "roll-up states")
 
     def __str__(self) -> str:
-        return f"roll-up refreshed {self.refreshed_at}"
+        return f"roll-up refreshed {site_time(self.refreshed_at, fmt='SHORT_DATETIME_FORMAT')}"

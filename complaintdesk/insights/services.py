@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from complaintdesk.accounts import permissions
 from complaintdesk.cases import services as case_services
 from complaintdesk.cases.models import Case, EventType, Incident, Outbox
+from complaintdesk.cases.times import site_time
 from complaintdesk.insights import themes as theme_engine
 from complaintdesk.insights.models import (
     CorrectiveAction,
@@ -132,9 +133,10 @@ def link_spike_to_incident(spike: Spike, *, actor, title: str = "") -> LinkResul
     incident = spike.incident
     if incident is None or incident.state != Incident.State.OPEN:
         incident = case_services.create_incident(
-            title=title or _("Spike: %(dimension)s %(key)s %(when)s") % {
+            # The label makes the title longer than before: keep it within the column.
+            title=(title or _("Spike: %(dimension)s %(key)s %(when)s") % {
                 "dimension": spike.get_dimension_display(), "key": spike.group_key,
-                "when": f"{timezone.localtime(spike.start):%Y-%m-%d %H:%M}"},
+                "when": site_time(spike.start, fmt="SHORT_DATETIME_FORMAT")})[:200],
             description=_("%(observed)s cases against %(expected)s expected (score %(score)s).") % {
                 "observed": spike.observed, "expected": f"{spike.expected:.1f}",
                 "score": f"{spike.score:.1f}"},

@@ -7,6 +7,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.cases.models import Channel, Queue
+from complaintdesk.cases.times import site_time
 
 
 class QueueModel(models.TextChoices):
@@ -101,4 +102,5 @@ class AnsweredWait(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "answered waits")
 
     def __str__(self) -> str:
-        return f"{self.queue} {self.channel} {self.waited_seconds:.0f}s @ {self.answered_at:%H:%M}"
+        answered = site_time(self.answered_at, fmt="H:i")
+        return f"{self.queue} {self.channel} {self.waited_seconds:.0f}s @ {answered}"

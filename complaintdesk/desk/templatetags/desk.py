@@ -1,14 +1,17 @@
 """Template helpers of the workspace: role checks and money in the locale's format."""
 
 import re
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts import permissions
+from complaintdesk.cases import times
 from complaintdesk.cases.models import (
     Accepted,
     Channel,
@@ -41,12 +44,15 @@ def money(amount, currency: str = "") -> str:
     return f"{floatformat(amount, '2g')} {currency}".strip()
 
 
-def _readable(value):
-    # Events store datetimes as ISO text; show them as the reader's locale writes dates.
+def _readable(value, tz: ZoneInfo):
+    # Events store datetimes as ISO text; show them as the reader's locale writes dates, in the
+    # zone of the case's calendar (the zone its deadlines are computed in), with the zone's label.
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
         moment = parse_datetime(value)
         if moment is not None:
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, UTC)  # stored moments are UTC
+            return times.local_time(moment, tz=tz, fmt="SHORT_DATETIME_FORMAT")
     return value
 
 
@@ -121,7 +127,7 @@ def _names(model) -> dict[str, str]:
                               lambda: dict(model.objects.values_list("code", "name")))
 
 
-def _label(key: str, value):
+def _label(key: str, value, tz: ZoneInfo):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, str) and key in EVENT_VALUES:
@@ -133,7 +139,7 @@ def _label(key: str, value):
     if isinstance(value, str) and key == "matrix" and " v" in value:  # "<topic code> v<version>"
         code, version = value.rsplit(" v", 1)
         return f"{_names(Topic).get(code, code)} v{version}"
-    return _readable(value)
+    return _readable(value, tz)
 
 
 @register.filter
@@ -143,8 +149,10 @@ def actor_name(label: str) -> str:
 
 
 @register.filter
-def event_summary(event) -> str:
-    """One line for the timeline from an event's before/after."""
+def event_summary(event, case=None) -> str:
+    """One line for the timeline from an event's before/after; `{{ e|event_summary:case }}` gives
+    its times in the case's zone (without a case: the site's zone), labelled."""
+    tz = times.case_zone(case) if case is not None else times.site_zone()
     parts = []
     before, after = event.before or {}, event.after or {}
     # PostgreSQL's jsonb reorders keys: show them in one fixed, readable order.
@@ -162,7 +170,7 @@ def event_summary(event) -> str:
         if key == "incident" and "title" in after:
             continue  # the incident's title says it better than its id
         name = EVENT_FIELDS.get(key, key.replace("_", " "))
-        value, old = _label(key, raw), _label(key, before.get(key))
+        value, old = _label(key, raw, tz), _label(key, before.get(key), tz)
         # A confirmation keeps the value: "Kind: Claim", not "Kind: Claim → Claim".
         changed = old not in (None, "") and old != value
         parts.append(f"{name}: {old} → {value}" if changed else f"{name}: {value}")
