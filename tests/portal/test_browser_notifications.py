@@ -109,13 +109,12 @@ def test_keyboard_moves_through_the_queue_and_opens_a_case(new_page, owner, team
 
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/desk/cases/{refs[1]}/")
+    # Reply and note are separate forms: "n" goes to the note's box, "r" to the reply's.
     page.keyboard.press("n")
-    assert page.evaluate("document.activeElement.name") == "body"
-    assert page.locator("select[name=direction]").input_value() == "note"
+    assert page.evaluate("document.activeElement.id") == "note-body"
     page.keyboard.press("Escape")
     page.keyboard.press("r")
-    assert page.evaluate("document.activeElement.name") == "body"
-    assert page.locator("select[name=direction]").input_value() == "out"
+    assert page.evaluate("document.activeElement.id") == "reply-body"
     assert problems == []
 
 
